@@ -1,0 +1,241 @@
+//! The command line: `serve`, `import`, `stats`.
+
+use crate::engine::Engine;
+use crate::import::{self, Format, Prepared};
+use crate::store::{ApplyReport, Store};
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ownergraph",
+    version,
+    about = "Follow ownership and control links between sanctioned parties and everyone around them"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the explorer; builds the database from the bundled data first if it does not exist.
+    Serve {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Directory of datasets to build a missing database from.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Import files into a database (created empty if it does not exist), all in one transaction each.
+    Import {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Name of the dataset (default: the directory name for csv, "ofac-sdn" for ofac-sdn).
+        #[arg(long)]
+        dataset: Option<String>,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print counts of entities, relations and listings.
+    Stats {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { db, addr, data } => serve(&db, &addr, data),
+        Command::Import {
+            db,
+            format,
+            dataset,
+            paths,
+        } => {
+            let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            for path in &paths {
+                import_one(&engine, format, path, dataset.as_deref(), true)?;
+            }
+            Ok(())
+        }
+        Command::Stats { db, format } => {
+            if !db.exists() {
+                bail!("{}: database does not exist", db.display());
+            }
+            let stats = Store::open(&db)?.stats()?;
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+                OutputFormat::Text => {
+                    println!("entities  {}", stats.entities);
+                    println!("relations {}", stats.relations);
+                    println!("listings  {}", stats.listings);
+                    for (title, map) in [
+                        ("schema", &stats.by_schema),
+                        ("kind", &stats.by_kind),
+                        ("list", &stats.by_list),
+                    ] {
+                        println!("by {title}:");
+                        for (k, v) in map {
+                            println!("  {k:<20} {v}");
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The bundled data directory: `--data`, else `./data`, else the one beside the sources.
+fn data_dir(requested: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = requested {
+        return Ok(dir);
+    }
+    let local = PathBuf::from("data");
+    if local.is_dir() {
+        return Ok(local);
+    }
+    let beside_sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    if beside_sources.is_dir() {
+        return Ok(beside_sources);
+    }
+    bail!("no bundled data directory found; pass --data DIR")
+}
+
+fn serve(db: &Path, addr: &str, data: Option<PathBuf>) -> Result<()> {
+    let fresh = !db.exists();
+    let started = Instant::now();
+    let engine = if fresh {
+        let dir = data_dir(data)?;
+        eprintln!(
+            "{} does not exist: building it from {}",
+            db.display(),
+            dir.display()
+        );
+        build_from(db, &dir)?
+    } else {
+        Engine::open(db).with_context(|| format!("opening {}", db.display()))?
+    };
+    let snapshot = engine.snapshot();
+    eprintln!(
+        "{}: {} entities, {} relations, ready in {:.2?}",
+        db.display(),
+        snapshot.node_count(),
+        snapshot.edge_count(),
+        started.elapsed()
+    );
+    eprintln!("serving on http://{addr}/");
+    actix_web::rt::System::new()
+        .block_on(crate::web::serve(engine, addr))
+        .with_context(|| format!("serving on {addr}"))
+}
+
+/// Builds a new database from every dataset in `dir`. If any import fails the half-built
+/// file is removed, so the next `serve` starts over.
+pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
+    let build = || -> Result<Engine> {
+        let engine = Engine::open(db)?;
+        let datasets = import::bundled_datasets(dir)?;
+        if datasets.is_empty() {
+            bail!(
+                "{}: no datasets found (expected directories with entities.csv or sdn.csv)",
+                dir.display()
+            );
+        }
+        for (format, path) in datasets {
+            import_one(&engine, format, &path, None, false)?;
+        }
+        Ok(engine)
+    };
+    build().inspect_err(|_| {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(name));
+        }
+    })
+}
+
+fn progress(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template is valid"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Reads, validates and applies one file; prints what it did.
+fn import_one(
+    engine: &Engine,
+    format: Format,
+    path: &Path,
+    dataset: Option<&str>,
+    verbose: bool,
+) -> Result<ApplyReport> {
+    let started = Instant::now();
+    let bar = progress(format!("reading {} ({})", path.display(), format.as_str()));
+    let Prepared { batch, record, links } = import::read(format, path, dataset)?;
+    bar.set_message(format!(
+        "applying {} entities, {} relations, {} listings from {}",
+        batch.entities.len(),
+        batch.relations.len(),
+        batch.listings.len(),
+        path.display()
+    ));
+    let report = engine.apply(&batch, &record);
+    bar.finish_and_clear();
+    let report = report?;
+    eprintln!(
+        "{}: {} entities ({} new, {} changed), {} relations ({} new, {} changed), {} listings ({} new, {} changed) in {:.2?}",
+        path.display(),
+        batch.entities.len(),
+        report.entities_added,
+        report.entities_changed,
+        batch.relations.len(),
+        report.relations_added,
+        report.relations_changed,
+        batch.listings.len(),
+        report.listings_added,
+        report.listings_changed,
+        started.elapsed()
+    );
+    if let Some(links) = links {
+        let rate = if links.total == 0 {
+            100.0
+        } else {
+            100.0 * links.resolved as f64 / links.total as f64
+        };
+        eprintln!(
+            "Linked To: {} of {} resolved ({rate:.1}%)",
+            links.resolved, links.total
+        );
+        if verbose {
+            for (id, name) in &links.unresolved {
+                eprintln!("  unresolved: {id} → {name:?}");
+            }
+        } else if !links.unresolved.is_empty() {
+            eprintln!(
+                "  {} unresolved (ownergraph import lists them)",
+                links.unresolved.len()
+            );
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,63 @@
+//! The running database: the store, its current graph snapshot, and the write path.
+//!
+//! Architecture invariant: a write commits to SQLite in one transaction first; only then is a
+//! new snapshot built from the store and swapped in whole. Readers take the current snapshot
+//! (an `Arc`) without locking and keep it as long as they need: they never see half an import
+//! and never wait on a writer.
+
+use crate::graph::Snapshot;
+use crate::model::Batch;
+use crate::store::{ApplyReport, ImportRecord, ReadPool, Store, StoreError};
+use arc_swap::ArcSwap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub struct Engine {
+    path: PathBuf,
+    snapshot: ArcSwap<Snapshot>,
+    /// The one writing connection; the mutex orders writers, readers never take it.
+    writer: Mutex<Store>,
+    readers: ReadPool,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the database at `path` and loads its graph.
+    pub fn open(path: &Path) -> Result<Engine, StoreError> {
+        let store = Store::open(path)?;
+        let snapshot = Snapshot::load(&store)?;
+        Ok(Engine {
+            path: path.to_path_buf(),
+            snapshot: ArcSwap::from_pointee(snapshot),
+            writer: Mutex::new(store),
+            readers: ReadPool::new(path),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current graph. Cheap; hold it for the whole of a request.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    /// Runs a read against the store on a pooled read-only connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.readers.with(f)
+    }
+
+    /// Applies a batch in one transaction, then swaps in a snapshot that includes it.
+    pub fn apply(&self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport, StoreError> {
+        let mut store = self
+            .writer
+            .lock()
+            .expect("writer lock poisoned by a panicking import");
+        let report = store.apply(batch, record)?;
+        if !report.is_unchanged() || self.snapshot.load().data_version != store.data_version()? {
+            let fresh = Snapshot::load(&store)?;
+            self.snapshot.store(Arc::new(fresh));
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,157 @@
+//! Importers: each reads one file format into a [`Batch`] that the store applies whole.
+//!
+//! Readers validate everything they can on their own (columns, dates, shares, duplicates) and
+//! name `file:line: field: problem`; references to entities already in the database are
+//! checked by the store inside the import's transaction.
+
+pub mod csv_dir;
+pub mod ofac_sdn;
+
+use crate::model::{Batch, InputError};
+use crate::store::{ImportRecord, StoreError};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The formats `ownergraph import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A directory with entities.csv, relations.csv and listings.csv.
+    Csv,
+    /// OFAC's legacy sdn.csv.
+    OfacSdn,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::OfacSdn => "ofac-sdn",
+        }
+    }
+
+    /// Recognises a bundled dataset directory by the files it holds.
+    pub fn detect(dir: &Path) -> Option<Format> {
+        if dir.join("entities.csv").is_file() {
+            Some(Format::Csv)
+        } else if dir.join("sdn.csv").is_file() {
+            Some(Format::OfacSdn)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ImportError {
+    pub fn io(path: &Path, source: std::io::Error) -> ImportError {
+        ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// How OFAC's "Linked To:" names resolved to entries.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkResolution {
+    pub total: usize,
+    pub resolved: usize,
+    /// `(entry id, name as written)` of the links that matched no entry.
+    pub unresolved: Vec<(String, String)>,
+}
+
+/// A file read and validated, ready to apply.
+#[derive(Debug)]
+pub struct Prepared {
+    pub batch: Batch,
+    pub record: ImportRecord,
+    pub links: Option<LinkResolution>,
+}
+
+/// Reads `path` in `format`. `dataset` overrides the dataset name the format would choose.
+pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepared, ImportError> {
+    let (mut batch, files, links) = match format {
+        Format::Csv => {
+            let (batch, files) = csv_dir::read(path)?;
+            (batch, files, None)
+        }
+        Format::OfacSdn => {
+            let (batch, links) = ofac_sdn::read(path)?;
+            (batch, vec![path.to_path_buf()], Some(links))
+        }
+    };
+    if let Some(name) = dataset {
+        batch.dataset = name.to_string();
+    }
+    for (_, e) in &mut batch.entities {
+        e.dataset = batch.dataset.clone();
+    }
+    for (_, r) in &mut batch.relations {
+        r.dataset = batch.dataset.clone();
+    }
+    for (_, l) in &mut batch.listings {
+        l.dataset = batch.dataset.clone();
+    }
+    let record = ImportRecord {
+        dataset: batch.dataset.clone(),
+        format: format.as_str().to_string(),
+        path: path.display().to_string(),
+        checksum: checksum(&files)?,
+    };
+    Ok(Prepared { batch, record, links })
+}
+
+/// SHA-256 over the files' names and bytes, hex-encoded.
+pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
+    let mut hasher = Sha256::new();
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| ImportError::io(file, e))?;
+        hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Trims a field and maps empty to `None`.
+pub(crate) fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Splits a `|`-separated multi-value field, dropping empty parts.
+pub(crate) fn split_multi(text: &str) -> Vec<String> {
+    text.split('|')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The datasets of a bundled data directory, in name order: each subdirectory that holds a
+/// CSV directory (`entities.csv`) or an OFAC list (`sdn.csv`).
+pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, ImportError> {
+    let entries = std::fs::read_dir(data_dir).map_err(|e| ImportError::io(data_dir, e))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs
+        .into_iter()
+        .filter_map(|dir| match Format::detect(&dir)? {
+            Format::Csv => Some((Format::Csv, dir)),
+            Format::OfacSdn => Some((Format::OfacSdn, dir.join("sdn.csv"))),
+        })
+        .collect())
+}

@@ -1,0 +1,512 @@
+//! OFAC's legacy `sdn.csv`: twelve columns, no header, `-0-` for empty (layout in the README).
+//!
+//! Entity ids are `ofac-<ent_num>`. Each programme becomes a listing on the "SDN List"; the
+//! Remarks column is split into facts: aliases (`a.k.a.`, `f.k.a.`, `n.k.a.`), dates of birth,
+//! nationality, identifiers, and `Linked To: NAME` links, resolved by name or alias.
+
+use super::{ImportError, LinkResolution};
+use crate::model::{
+    Batch, Confidence, Entity, Identifier, InputError, Listing, Origin, Relation, RelationKind, Schema,
+};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub const DATASET: &str = "ofac-sdn";
+pub const LIST: &str = "SDN List";
+pub const AUTHORITY: &str = "OFAC";
+
+const COLUMNS: usize = 12;
+
+/// Identifier labels as OFAC writes them, longest first where one is a prefix of another.
+const IDENTIFIER_SCHEMES: &[&str] = &[
+    "Aircraft Construction Number (also called L/N or S/N or F/N)",
+    "Aircraft Manufacturer's Serial Number (MSN)",
+    "Aircraft Manufacture Date",
+    "Aircraft Model",
+    "Aircraft Operator",
+    "Aircraft Tail Number",
+    "Business Registration Document #",
+    "Business Registration Number",
+    "Birth Certificate Number",
+    "BIK (RU)",
+    "Branch Unit Number",
+    "C.R. No.",
+    "C.U.I.",
+    "C.U.I.P.",
+    "C.U.R.P.",
+    "Cartilla de Servicio Militar Nacional",
+    "Cedula No.",
+    "Central Registration System Number",
+    "Certificate of Incorporation Number",
+    "Chamber of Commerce Number",
+    "Chinese Commercial Code",
+    "Commercial Registry Number",
+    "Company Number",
+    "Credencial electoral",
+    "D-U-N-S Number",
+    "D.N.I.",
+    "Diplomatic Passport",
+    "Driver's License No.",
+    "Dubai Chamber of Commerce Membership No.",
+    "Economic Register Number (CBLS)",
+    "Electoral Registry No.",
+    "Email Address",
+    "Email:",
+    "Enterprise Number",
+    "Fax:",
+    "Fax",
+    "Folio Mercantil No.",
+    "Government Gazette Number",
+    "I.F.E.",
+    "Identification Number",
+    "IMO",
+    "Istanbul Chamber of Comm. No.",
+    "Italian Fiscal Code",
+    "Kenyan ID No.",
+    "Legal Entity Number",
+    "License",
+    "MMSI",
+    "Matricula Mercantil No",
+    "National Foreign ID Number",
+    "National ID No.",
+    "NIT #",
+    "Passport",
+    "Permit Number",
+    "Personal ID Card",
+    "Phone Number",
+    "Public Security and Immigration No.",
+    "RFC",
+    "R.F.C.",
+    "RIF #",
+    "RUC #",
+    "Registered Charity No.",
+    "Registration ID",
+    "Registration Number",
+    "Residency Number",
+    "SSN",
+    "SWIFT/BIC",
+    "Tax ID No.",
+    "Telephone No.",
+    "Telephone:",
+    "Trade License No.",
+    "UK Company Number",
+    "US FEIN",
+    "Unified Social Credit Code (USCC)",
+    "V.A.T. Number",
+    "Vessel Registration Identification",
+    "Website",
+];
+
+/// One SDN row, read but not yet turned into entities.
+struct Row {
+    origin: Origin,
+    ent_num: String,
+    name: String,
+    entity: Entity,
+    programs: Vec<String>,
+    links: Vec<String>,
+}
+
+fn field(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty() && value != "-0-").then(|| value.to_string())
+}
+
+/// The key names are matched on: upper case, single spaces, no trailing full stop.
+fn name_key(name: &str) -> String {
+    name.trim()
+        .trim_end_matches('.')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// Splits Remarks into facts at `;`, keeping a quoted alias whole even if it holds a `;`.
+fn split_remarks(remarks: &str) -> Vec<&str> {
+    let mut facts = Vec::new();
+    let mut rest = remarks.trim();
+    while !rest.is_empty() {
+        let plain = rest.trim_start_matches("alt. ");
+        let quoted = ["a.k.a. '", "f.k.a. '", "n.k.a. '"]
+            .iter()
+            .any(|p| plain.starts_with(p));
+        let end = if quoted {
+            let open = rest.find('\'').map_or(0, |i| i + 1);
+            rest[open..]
+                .find("';")
+                .map(|i| open + i + 1)
+                .or_else(|| rest.find(';'))
+                .unwrap_or(rest.len())
+        } else {
+            rest.find(';').unwrap_or(rest.len())
+        };
+        let fact = rest[..end].trim();
+        if !fact.is_empty() {
+            facts.push(fact);
+        }
+        rest = rest[end..].trim_start_matches(';').trim_start();
+    }
+    if let Some(last) = facts.last_mut() {
+        *last = last.strip_suffix('.').unwrap_or(last).trim_end();
+    }
+    facts
+}
+
+/// "10 Dec 1948" → "1948-12-10", "Dec 1948" → "1948-12", "1948" → "1948"; `None` otherwise.
+fn iso_partial_date(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let year = |s: &str| (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.to_string());
+    let month = |s: &str| MONTHS.iter().position(|m| *m == s).map(|i| i + 1);
+    match parts.as_slice() {
+        [y] => year(y),
+        [m, y] => Some(format!("{}-{:02}", year(y)?, month(m)?)),
+        [d, m, y] => {
+            let day: u32 = d.parse().ok().filter(|d| (1..=31).contains(d))?;
+            Some(format!("{}-{:02}-{day:02}", year(y)?, month(m)?))
+        }
+        _ => None,
+    }
+}
+
+/// Reads an identifier fact: scheme, value, optional "(Country)", optional issue/expiry note.
+fn parse_identifier(fact: &str) -> Option<(Identifier, Option<String>)> {
+    let scheme = IDENTIFIER_SCHEMES
+        .iter()
+        .filter(|s| fact.starts_with(**s))
+        .max_by_key(|s| s.len())?;
+    let mut value = fact[scheme.len()..].trim();
+    if value.is_empty() {
+        return None;
+    }
+    let mut note = None;
+    for marker in [" issued ", " expires "] {
+        if let Some(i) = value.find(marker) {
+            note = Some(value[i + 1..].to_string());
+            value = value[..i].trim();
+        }
+    }
+    let mut country = None;
+    if value.ends_with(')') {
+        if let Some(open) = value.rfind(" (") {
+            country = Some(value[open + 2..value.len() - 1].to_string());
+            value = value[..open].trim();
+        }
+    }
+    let scheme = scheme.trim_end_matches(':').to_string();
+    Some((
+        Identifier {
+            scheme,
+            value: value.to_string(),
+            country,
+        },
+        note,
+    ))
+}
+
+/// Applies one Remarks fact to the entity; returns a link name for `Linked To:`.
+fn apply_fact(entity: &mut Entity, fact: &str, notes: &mut Vec<String>) -> Option<String> {
+    let plain = fact.strip_prefix("alt. ").unwrap_or(fact);
+    for prefix in ["a.k.a. ", "f.k.a. ", "n.k.a. "] {
+        if let Some(alias) = plain.strip_prefix(prefix) {
+            let alias = alias
+                .trim()
+                .trim_start_matches('\'')
+                .trim_end_matches('\'')
+                .trim();
+            if !alias.is_empty() && !entity.aliases.iter().any(|a| a == alias) {
+                entity.aliases.push(alias.to_string());
+            }
+            if prefix != "a.k.a. " {
+                notes.push(fact.to_string());
+            }
+            return None;
+        }
+    }
+    if let Some(name) = plain.strip_prefix("Linked To:") {
+        return Some(name.trim().to_string());
+    }
+    if let Some(dob) = plain.strip_prefix("DOB ") {
+        if entity.birth_date.is_none() {
+            let exact = dob
+                .trim_start_matches("circa ")
+                .split(" to ")
+                .next()
+                .unwrap_or(dob);
+            entity.birth_date = Some(iso_partial_date(exact).unwrap_or_else(|| dob.to_string()));
+        }
+        notes.push(fact.to_string());
+        return None;
+    }
+    for prefix in ["nationality ", "citizen "] {
+        if let Some(country) = plain.strip_prefix(prefix) {
+            let country = country.trim().to_string();
+            if !entity.countries.contains(&country) {
+                entity.countries.push(country);
+            }
+            return None;
+        }
+    }
+    if let Some((identifier, note)) = parse_identifier(plain) {
+        if let Some(note) = note {
+            notes.push(format!("{} {}: {note}", identifier.scheme, identifier.value));
+        }
+        if !entity.identifiers.contains(&identifier) {
+            entity.identifiers.push(identifier);
+        }
+        return None;
+    }
+    notes.push(fact.to_string());
+    None
+}
+
+fn read_row(origin: Origin, record: &csv::StringRecord) -> Result<Row, InputError> {
+    let ent_num = record[0].trim().to_string();
+    if ent_num.is_empty() || !ent_num.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InputError::new(
+            &origin,
+            "ent_num",
+            format!("{ent_num:?} is not a number"),
+        ));
+    }
+    let name = field(&record[1]).ok_or_else(|| InputError::new(&origin, "SDN_Name", "is empty"))?;
+    let schema = match record[2].trim() {
+        "individual" => Schema::Person,
+        "vessel" => Schema::Vessel,
+        "aircraft" => Schema::Airplane,
+        "-0-" | "" => Schema::LegalEntity,
+        other => {
+            return Err(InputError::new(
+                &origin,
+                "SDN_Type",
+                format!("unknown type {other:?}; expected individual, vessel, aircraft or -0-"),
+            ))
+        }
+    };
+    let programs: Vec<String> = field(&record[3])
+        .map(|p| {
+            p.trim_start_matches('[')
+                .trim_end_matches(']')
+                .split("] [")
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if programs.is_empty() {
+        return Err(InputError::new(
+            &origin,
+            "Program",
+            "is empty; every SDN entry has a programme",
+        ));
+    }
+    let mut entity = Entity::new(&format!("ofac-{ent_num}"), schema, &name, DATASET);
+    entity.confidence = Some(Confidence::H);
+    entity.source = Some(format!("OFAC SDN list, entry {ent_num}"));
+    let mut notes = Vec::new();
+    if let Some(title) = field(&record[4]) {
+        notes.push(format!("Title: {title}"));
+    }
+    if let Some(call_sign) = field(&record[5]) {
+        entity.identifiers.push(Identifier {
+            scheme: "Call Sign".into(),
+            value: call_sign,
+            country: None,
+        });
+    }
+    for (i, label) in [
+        (6, "Vessel type"),
+        (7, "Tonnage"),
+        (8, "GRT"),
+        (10, "Vessel owner"),
+    ] {
+        if let Some(value) = field(&record[i]) {
+            notes.push(format!("{label}: {value}"));
+        }
+    }
+    if let Some(flag) = field(&record[9]) {
+        notes.push(format!("Flag: {flag}"));
+        entity.countries.push(flag);
+    }
+    let mut links = Vec::new();
+    if let Some(remarks) = field(&record[11]) {
+        for fact in split_remarks(&remarks) {
+            if let Some(link) = apply_fact(&mut entity, fact, &mut notes) {
+                links.push(link);
+            }
+        }
+    }
+    if !notes.is_empty() {
+        entity.notes = Some(notes.join("; "));
+    }
+    Ok(Row {
+        origin,
+        ent_num,
+        name,
+        entity,
+        programs,
+        links,
+    })
+}
+
+/// Reads an `sdn.csv` file into a batch, resolving `Linked To:` names to entries.
+pub fn read(path: &Path) -> Result<(Batch, LinkResolution), ImportError> {
+    let file: Arc<str> = path.display().to_string().into();
+    let handle = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(handle);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line_before = reader.position().line();
+        let more = reader.read_record(&mut record).map_err(|e| {
+            let line = e.position().map_or(line_before, |p| p.line());
+            InputError::new(
+                &Origin {
+                    file: file.clone(),
+                    line,
+                },
+                "row",
+                e.to_string(),
+            )
+        })?;
+        if !more {
+            break;
+        }
+        let origin = Origin {
+            file: file.clone(),
+            line: record.position().map_or(line_before, |p| p.line()),
+        };
+        // OFAC ends the file with a DOS end-of-file mark (0x1A) on its own line.
+        if record.len() == 1
+            && record[0]
+                .trim_matches(|c: char| c == '\u{1a}' || c.is_whitespace())
+                .is_empty()
+        {
+            continue;
+        }
+        if record.len() != COLUMNS {
+            return Err(InputError::new(
+                &origin,
+                "row",
+                format!("expected {COLUMNS} fields, found {}", record.len()),
+            )
+            .into());
+        }
+        let row = read_row(origin, &record)?;
+        if let Some(first) = seen.insert(row.ent_num.clone(), row.origin.line) {
+            return Err(InputError::new(
+                &row.origin,
+                "ent_num",
+                format!("{} already used at line {first}", row.ent_num),
+            )
+            .into());
+        }
+        rows.push(row);
+    }
+
+    // Names first, then aliases: a primary name wins over someone else's alias.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        by_name.entry(name_key(&row.name)).or_insert(i);
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for alias in &row.entity.aliases {
+            by_name.entry(name_key(alias)).or_insert(i);
+        }
+    }
+
+    let mut batch = Batch {
+        dataset: DATASET.to_string(),
+        ..Batch::default()
+    };
+    let mut resolution = LinkResolution::default();
+    let mut link_keys = std::collections::HashSet::new();
+    for row in &rows {
+        for link in &row.links {
+            resolution.total += 1;
+            let Some(&target) = by_name.get(&name_key(link)) else {
+                resolution.unresolved.push((row.entity.id.clone(), link.clone()));
+                continue;
+            };
+            resolution.resolved += 1;
+            let mut relation = Relation::new(
+                &row.entity.id,
+                &rows[target].entity.id,
+                RelationKind::LinkedTo,
+                DATASET,
+            );
+            relation.confidence = Some(Confidence::H);
+            relation.evidence = Some(format!("OFAC SDN entry {}: Linked To: {link}", row.ent_num));
+            if link_keys.insert(relation.natural_key()) {
+                batch.relations.push((row.origin.clone(), relation));
+            }
+        }
+    }
+    for row in rows {
+        for program in &row.programs {
+            batch.listings.push((
+                row.origin.clone(),
+                Listing {
+                    entity: row.entity.id.clone(),
+                    list: LIST.to_string(),
+                    authority: AUTHORITY.to_string(),
+                    program: Some(program.clone()),
+                    start_date: None,
+                    end_date: None,
+                    citation: Some(format!("OFAC SDN List, entry {}", row.ent_num)),
+                    license_requirement: None,
+                    license_review_policy: None,
+                    confidence: Some(Confidence::H),
+                    dataset: DATASET.to_string(),
+                },
+            ));
+        }
+        batch.entities.push((row.origin, row.entity));
+    }
+    Ok((batch, resolution))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_split_into_facts() {
+        let facts = split_remarks("DOB 31 Aug 1960; alt. DOB 31 Aug 1953; a.k.a. 'A; B'; Passport 042833 (Lebanon); Linked To: HIZBALLAH.");
+        assert_eq!(
+            facts,
+            vec![
+                "DOB 31 Aug 1960",
+                "alt. DOB 31 Aug 1953",
+                "a.k.a. 'A; B'",
+                "Passport 042833 (Lebanon)",
+                "Linked To: HIZBALLAH"
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_and_identifiers() {
+        assert_eq!(iso_partial_date("31 Aug 1960").as_deref(), Some("1960-08-31"));
+        assert_eq!(iso_partial_date("Aug 1960").as_deref(), Some("1960-08"));
+        assert_eq!(iso_partial_date("1960").as_deref(), Some("1960"));
+        assert_eq!(iso_partial_date("circa 1960"), None);
+        let (id, note) = parse_identifier("Passport 042833 (Lebanon) issued 1999").unwrap();
+        assert_eq!(
+            (id.scheme.as_str(), id.value.as_str(), id.country.as_deref()),
+            ("Passport", "042833", Some("Lebanon"))
+        );
+        assert_eq!(note.as_deref(), Some("issued 1999"));
+        let (id, _) = parse_identifier("Diplomatic Passport 008827 (Iran)").unwrap();
+        assert_eq!(id.scheme, "Diplomatic Passport");
+        assert!(parse_identifier("Gender Male").is_none());
+    }
+}

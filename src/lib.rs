@@ -1,0 +1,12 @@
+//! ownergraph: entities and typed relationships between sanctioned parties and everyone around
+//! them, as a petgraph graph held in memory, persisted in SQLite, served as HTML and JSON.
+//!
+//! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
+
+pub mod cli;
+pub mod engine;
+pub mod graph;
+pub mod import;
+pub mod model;
+pub mod store;
+pub mod web;

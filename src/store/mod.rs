@@ -1,0 +1,754 @@
+//! The SQLite store: schema, migrations and every query. The only module that speaks SQL.
+//!
+//! The store is the truth; the in-memory graph is built from it. Every write goes through
+//! [`Store::apply`], one transaction per batch: it applies whole or not at all.
+
+use crate::model::{
+    Batch, Confidence, Date, Entity, Identifier, InputError, Listing, Pct, Relation, RelationKind, Schema,
+    Share,
+};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// `PRAGMA application_id` of an ownergraph database ("OGRH").
+pub const APPLICATION_ID: i32 = 0x4F47_5248;
+
+/// Migrations in order; `PRAGMA user_version` counts how many have been applied.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: not an ownergraph database ({reason})")]
+    NotOwnergraph { path: PathBuf, reason: String },
+    #[error("{path}: database schema version {found} is newer than this ownergraph understands ({supported}); upgrade ownergraph")]
+    TooNew {
+        path: PathBuf,
+        found: i32,
+        supported: i32,
+    },
+    #[error("{path}: database does not exist")]
+    Missing { path: PathBuf },
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("corrupt row in the database: {0}")]
+    Corrupt(String),
+    #[error("unexpected value in the database: {0}")]
+    Value(#[from] rusqlite::types::FromSqlError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One connection to an ownergraph database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// What an import was: recorded once per distinct file and dataset.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    pub dataset: String,
+    pub format: String,
+    pub path: String,
+    pub checksum: String,
+}
+
+/// Counts of what [`Store::apply`] changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub entities_added: u64,
+    pub entities_changed: u64,
+    pub relations_added: u64,
+    pub relations_changed: u64,
+    pub listings_added: u64,
+    pub listings_changed: u64,
+}
+
+impl ApplyReport {
+    pub fn is_unchanged(&self) -> bool {
+        *self == ApplyReport::default()
+    }
+}
+
+/// Counts over the whole database, as `ownergraph stats` prints them.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub entities: u64,
+    pub relations: u64,
+    pub listings: u64,
+    pub by_schema: BTreeMap<String, u64>,
+    pub by_kind: BTreeMap<String, u64>,
+    pub by_list: BTreeMap<String, u64>,
+}
+
+/// A list held, with its member count and latest listing date.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ListSummary {
+    pub list: String,
+    pub slug: String,
+    pub authority: String,
+    pub members: u64,
+    pub latest_start_date: Option<String>,
+}
+
+/// A relation seen from one of its ends, with the other party named.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationView {
+    #[serde(flatten)]
+    pub relation: Relation,
+    pub other_id: String,
+    pub other_name: String,
+    pub other_schema: Schema,
+    /// Whether the other party is on any list.
+    pub other_listed: bool,
+}
+
+/// Everything the entity page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityDetail {
+    pub entity: Entity,
+    pub listings: Vec<Listing>,
+    pub outgoing: Vec<RelationView>,
+    pub incoming: Vec<RelationView>,
+}
+
+/// A row for the graph loader: an entity's key facts.
+pub struct NodeRow<'a> {
+    pub eid: i64,
+    pub id: &'a str,
+    pub schema: Schema,
+    pub name: &'a str,
+}
+
+/// A row for the graph loader: a relation's key facts.
+pub struct EdgeRow {
+    pub rid: i64,
+    pub source_eid: i64,
+    pub target_eid: i64,
+    pub kind: RelationKind,
+    pub share: Option<Share>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+}
+
+/// A row for the graph loader: a listing's key facts.
+pub struct ListingRow<'a> {
+    pub entity_eid: i64,
+    pub list: &'a str,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+}
+
+impl Store {
+    /// Opens a database, creating it (empty, at the current schema) when it does not exist,
+    /// and migrating an older schema forward.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        let mut store = Store { conn };
+        store.configure(path)?;
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only (used by the web readers).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let store = Store { conn };
+        store.check_identity(path)?;
+        Ok(store)
+    }
+
+    fn configure(&self, path: &Path) -> Result<()> {
+        let not_ours = |e: rusqlite::Error| StoreError::NotOwnergraph {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(not_ours)?;
+        // journal_mode is the first statement that reads the file: a non-SQLite file fails here.
+        self.conn
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(not_ours)?;
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        )?;
+        Ok(())
+    }
+
+    /// Refuses databases that are not ownergraph's or are newer than this binary.
+    fn check_identity(&self, path: &Path) -> Result<i32> {
+        let not_ours = |reason: String| StoreError::NotOwnergraph {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let app_id: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| not_ours(e.to_string()))?;
+        let version: i32 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        if app_id == 0 && version == 0 && tables == 0 {
+            return Ok(0); // a new, empty file: ours to initialise
+        }
+        if app_id != APPLICATION_ID {
+            return Err(not_ours(format!(
+                "it is a SQLite database with application_id {app_id:#x} and {tables} tables"
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(version)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<()> {
+        let version = self.check_identity(path)?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i32 + 1)?;
+        }
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a batch in one transaction: on the first problem nothing is changed and the
+    /// error names the file, line and field. Re-applying the same batch changes nothing.
+    pub fn apply(&mut self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport> {
+        let tx = self.conn.transaction()?;
+        let report = apply_in(&tx, batch)?;
+        tx.execute(
+            "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings)
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7)
+             ON CONFLICT (dataset, checksum) DO NOTHING",
+            params![
+                record.dataset,
+                record.format,
+                record.path,
+                record.checksum,
+                batch.entities.len() as i64,
+                batch.relations.len() as i64,
+                batch.listings.len() as i64
+            ],
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Counts of entities, relations and listings, overall and by schema, kind and list.
+    pub fn stats(&self) -> Result<Stats> {
+        let count =
+            |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        let grouped = |sql: &str| -> Result<BTreeMap<String, u64>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut out = BTreeMap::new();
+            for row in rows {
+                let (key, n) = row?;
+                out.insert(key, n as u64);
+            }
+            Ok(out)
+        };
+        Ok(Stats {
+            entities: count("SELECT count(*) FROM entities")?,
+            relations: count("SELECT count(*) FROM relations")?,
+            listings: count("SELECT count(*) FROM listings")?,
+            by_schema: grouped("SELECT schema, count(*) FROM entities GROUP BY schema")?,
+            by_kind: grouped("SELECT kind, count(*) FROM relations GROUP BY kind")?,
+            by_list: grouped("SELECT list, count(DISTINCT entity_eid) FROM listings GROUP BY list")?,
+        })
+    }
+
+    /// The lists held, with member counts and latest listing date.
+    pub fn lists(&self) -> Result<Vec<ListSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT list, min(authority), count(DISTINCT entity_eid), max(start_date)
+             FROM listings GROUP BY list ORDER BY count(DISTINCT entity_eid) DESC, list",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let list: String = r.get(0)?;
+            Ok(ListSummary {
+                slug: crate::model::slug(&list),
+                list,
+                authority: r.get(1)?,
+                members: r.get::<_, i64>(2)? as u64,
+                latest_start_date: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One entity with its listings and relations in and out, or `None` for an unknown id.
+    pub fn entity_detail(&self, id: &str) -> Result<Option<EntityDetail>> {
+        let found = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT eid, {ENTITY_COLUMNS} FROM entities WHERE id = ?1"
+            ))?
+            .query_row([id], |r| Ok((r.get::<_, i64>(0)?, entity_from_row(r, 1))))
+            .optional()?;
+        let Some((eid, entity)) = found else {
+            return Ok(None);
+        };
+        let entity = entity?;
+        let mut listings = Vec::new();
+        {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid
+                 WHERE l.entity_eid = ?1 ORDER BY l.start_date, l.list, l.program"
+            ))?;
+            let mut rows = stmt.query([eid])?;
+            while let Some(row) = rows.next()? {
+                listings.push(listing_from_row(row, 0)?);
+            }
+        }
+        let outgoing = self.relation_views(eid, "source_eid", "target_eid")?;
+        let incoming = self.relation_views(eid, "target_eid", "source_eid")?;
+        Ok(Some(EntityDetail {
+            entity,
+            listings,
+            outgoing,
+            incoming,
+        }))
+    }
+
+    fn relation_views(&self, eid: i64, this_end: &str, other_end: &str) -> Result<Vec<RelationView>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RELATION_COLUMNS}, o.id, o.name, o.schema,
+                    EXISTS (SELECT 1 FROM listings l WHERE l.entity_eid = o.eid)
+             FROM relations r
+             JOIN entities s ON s.eid = r.source_eid
+             JOIN entities t ON t.eid = r.target_eid
+             JOIN entities o ON o.eid = r.{other_end}
+             WHERE r.{this_end} = ?1
+             ORDER BY r.kind, o.name"
+        ))?;
+        let mut rows = stmt.query([eid])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let relation = relation_from_row(row, 0)?;
+            let n = RELATION_COLUMN_COUNT;
+            out.push(RelationView {
+                relation,
+                other_id: row.get(n)?,
+                other_name: row.get(n + 1)?,
+                other_schema: parse_column(row, n + 2, "schema")?,
+                other_listed: row.get(n + 3)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` for every entity, in eid order.
+    pub fn scan_entities(&self, mut f: impl FnMut(NodeRow<'_>)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT eid, id, schema, name FROM entities ORDER BY eid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let schema_text = row.get_ref(2)?.as_str()?;
+            let schema = schema_text.parse().map_err(StoreError::Corrupt)?;
+            f(NodeRow {
+                eid: row.get(0)?,
+                id: row.get_ref(1)?.as_str()?,
+                schema,
+                name: row.get_ref(3)?.as_str()?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Calls `f` for every relation, in rid order.
+    pub fn scan_relations(&self, mut f: impl FnMut(EdgeRow)) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT rid, source_eid, target_eid, kind, share_lo, share_hi, start_date, end_date
+             FROM relations ORDER BY rid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let kind_text = row.get_ref(3)?.as_str()?;
+            f(EdgeRow {
+                rid: row.get(0)?,
+                source_eid: row.get(1)?,
+                target_eid: row.get(2)?,
+                kind: kind_text.parse().map_err(StoreError::Corrupt)?,
+                share: share_from_row(row, 4)?,
+                start_date: date_from_row(row, 6)?,
+                end_date: date_from_row(row, 7)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Calls `f` for every listing.
+    pub fn scan_listings(&self, mut f: impl FnMut(ListingRow<'_>)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entity_eid, list, start_date, end_date FROM listings ORDER BY lid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            f(ListingRow {
+                entity_eid: row.get(0)?,
+                list: row.get_ref(1)?.as_str()?,
+                start_date: date_from_row(row, 2)?,
+                end_date: date_from_row(row, 3)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Number of import records: a cheap data version for pages and caches.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(iid), 0) FROM imports", [], |r| r.get(0))?)
+    }
+
+    /// Runs SQLite's own consistency check; `Ok(())` when it reports "ok".
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// Columns of an entity row, in the order [`entity_from_row`] reads them.
+const ENTITY_COLUMNS: &str = "id, schema, name, aliases, countries, identifiers, addresses, \
+                              birth_date, notes, confidence, source, dataset";
+
+/// Columns of a relation row (aliases r, s = source, t = target) for [`relation_from_row`].
+const RELATION_COLUMNS: &str = "s.id, t.id, r.kind, r.share_lo, r.share_hi, r.start_date, \
+                                r.end_date, r.notes, r.confidence, r.evidence, r.dataset";
+const RELATION_COLUMN_COUNT: usize = 11;
+
+/// Columns of a listing row (aliases l, e = entity) for [`listing_from_row`].
+const LISTING_COLUMNS: &str = "e.id, l.list, l.authority, l.program, l.start_date, l.end_date, \
+                               l.citation, l.license_requirement, l.license_review_policy, \
+                               l.confidence, l.dataset";
+
+fn parse_column<T: std::str::FromStr<Err = String>>(row: &Row<'_>, i: usize, what: &str) -> Result<T> {
+    let text: String = row.get(i)?;
+    text.parse()
+        .map_err(|e: String| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn optional_column<T: std::str::FromStr<Err = String>>(
+    row: &Row<'_>,
+    i: usize,
+    what: &str,
+) -> Result<Option<T>> {
+    match row.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e: String| StoreError::Corrupt(format!("{what}: {e}"))),
+    }
+}
+
+fn date_from_row(row: &Row<'_>, i: usize) -> Result<Option<Date>> {
+    optional_column(row, i, "date")
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, i: usize) -> Result<T> {
+    let text = row.get_ref(i)?.as_str()?;
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
+}
+
+fn share_from_row(row: &Row<'_>, i: usize) -> Result<Option<Share>> {
+    let lo: Option<i64> = row.get(i)?;
+    let hi: Option<i64> = row.get(i + 1)?;
+    Ok(match (lo, hi) {
+        (Some(lo), Some(hi)) => Some(Share {
+            lo: Pct(lo as u32),
+            hi: Pct(hi as u32),
+        }),
+        _ => None,
+    })
+}
+
+fn entity_from_row(row: &Row<'_>, i: usize) -> Result<Entity> {
+    Ok(Entity {
+        id: row.get(i)?,
+        schema: parse_column(row, i + 1, "schema")?,
+        name: row.get(i + 2)?,
+        aliases: json_column(row, i + 3)?,
+        countries: json_column(row, i + 4)?,
+        identifiers: json_column::<Vec<Identifier>>(row, i + 5)?,
+        addresses: json_column(row, i + 6)?,
+        birth_date: row.get(i + 7)?,
+        notes: row.get(i + 8)?,
+        confidence: optional_column::<Confidence>(row, i + 9, "confidence")?,
+        source: row.get(i + 10)?,
+        dataset: row.get(i + 11)?,
+    })
+}
+
+fn relation_from_row(row: &Row<'_>, i: usize) -> Result<Relation> {
+    Ok(Relation {
+        source: row.get(i)?,
+        target: row.get(i + 1)?,
+        kind: parse_column(row, i + 2, "kind")?,
+        share: share_from_row(row, i + 3)?,
+        start_date: date_from_row(row, i + 5)?,
+        end_date: date_from_row(row, i + 6)?,
+        notes: row.get(i + 7)?,
+        confidence: optional_column(row, i + 8, "confidence")?,
+        evidence: row.get(i + 9)?,
+        dataset: row.get(i + 10)?,
+    })
+}
+
+fn listing_from_row(row: &Row<'_>, i: usize) -> Result<Listing> {
+    Ok(Listing {
+        entity: row.get(i)?,
+        list: row.get(i + 1)?,
+        authority: row.get(i + 2)?,
+        program: row.get(i + 3)?,
+        start_date: date_from_row(row, i + 4)?,
+        end_date: date_from_row(row, i + 5)?,
+        citation: row.get(i + 6)?,
+        license_requirement: row.get(i + 7)?,
+        license_review_policy: row.get(i + 8)?,
+        confidence: optional_column(row, i + 9, "confidence")?,
+        dataset: row.get(i + 10)?,
+    })
+}
+
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("plain vectors of strings always serialise")
+}
+
+fn opt_str<T: ToString>(value: Option<T>) -> Option<String> {
+    value.map(|v| v.to_string())
+}
+
+/// The body of [`Store::apply`], inside its transaction.
+fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
+    let mut report = ApplyReport::default();
+    let mut find_eid = tx.prepare_cached("SELECT eid FROM entities WHERE id = ?1")?;
+    let mut insert_entity = tx.prepare_cached(
+        "INSERT INTO entities (id, schema, name, aliases, countries, identifiers, addresses,
+                               birth_date, notes, confidence, source, dataset)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut update_entity = tx.prepare_cached(
+        "UPDATE entities SET schema = ?2, name = ?3, aliases = ?4, countries = ?5,
+                identifiers = ?6, addresses = ?7, birth_date = ?8, notes = ?9,
+                confidence = ?10, source = ?11, dataset = ?12
+         WHERE id = ?1 AND (schema, name, aliases, countries, identifiers, addresses,
+                birth_date, notes, confidence, source, dataset)
+             IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
+    for (_, e) in &batch.entities {
+        let values = params![
+            e.id,
+            e.schema.as_str(),
+            e.name,
+            json(&e.aliases),
+            json(&e.countries),
+            json(&e.identifiers),
+            json(&e.addresses),
+            e.birth_date,
+            e.notes,
+            opt_str(e.confidence),
+            e.source,
+            batch.dataset,
+        ];
+        let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
+        let eid = match existing {
+            Some(eid) => {
+                report.entities_changed += update_entity.execute(values)? as u64;
+                eid
+            }
+            None => {
+                insert_entity.execute(values)?;
+                report.entities_added += 1;
+                tx.last_insert_rowid()
+            }
+        };
+        eids.insert(e.id.as_str(), eid);
+    }
+
+    let mut resolve = |origin: &crate::model::Origin, field: &str, id: &'_ str| -> Result<i64> {
+        if let Some(eid) = eids.get(id) {
+            return Ok(*eid);
+        }
+        find_eid
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| InputError::new(origin, field, format!("unknown entity id {id:?}")).into())
+    };
+
+    let mut find_relation =
+        tx.prepare_cached("SELECT rid FROM relations WHERE dataset = ?1 AND natural_key = ?2")?;
+    let mut insert_relation = tx.prepare_cached(
+        "INSERT INTO relations (dataset, natural_key, source_eid, target_eid, kind, share_lo, share_hi,
+                                start_date, end_date, notes, confidence, evidence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut update_relation = tx.prepare_cached(
+        "UPDATE relations SET share_lo = ?2, share_hi = ?3, end_date = ?4, notes = ?5,
+                confidence = ?6, evidence = ?7
+         WHERE rid = ?1
+           AND (share_lo, share_hi, end_date, notes, confidence, evidence)
+               IS NOT (?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (origin, r) in &batch.relations {
+        let source = resolve(origin, "source", &r.source)?;
+        let target = resolve(origin, "target", &r.target)?;
+        let key = r.natural_key();
+        let share_lo = r.share.map(|s| s.lo.0 as i64);
+        let share_hi = r.share.map(|s| s.hi.0 as i64);
+        let existing: Option<i64> = find_relation
+            .query_row(params![batch.dataset, key], |row| row.get(0))
+            .optional()?;
+        match existing {
+            Some(rid) => {
+                report.relations_changed += update_relation.execute(params![
+                    rid,
+                    share_lo,
+                    share_hi,
+                    opt_str(r.end_date),
+                    r.notes,
+                    opt_str(r.confidence),
+                    r.evidence
+                ])? as u64;
+            }
+            None => {
+                insert_relation.execute(params![
+                    batch.dataset,
+                    key,
+                    source,
+                    target,
+                    r.kind.as_str(),
+                    share_lo,
+                    share_hi,
+                    opt_str(r.start_date),
+                    opt_str(r.end_date),
+                    r.notes,
+                    opt_str(r.confidence),
+                    r.evidence
+                ])?;
+                report.relations_added += 1;
+            }
+        }
+    }
+
+    let mut find_listing =
+        tx.prepare_cached("SELECT lid FROM listings WHERE dataset = ?1 AND natural_key = ?2")?;
+    let mut insert_listing = tx.prepare_cached(
+        "INSERT INTO listings (dataset, natural_key, entity_eid, list, authority, program, start_date,
+                               end_date, citation, license_requirement, license_review_policy, confidence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut update_listing = tx.prepare_cached(
+        "UPDATE listings SET authority = ?2, end_date = ?3, citation = ?4, license_requirement = ?5,
+                license_review_policy = ?6, confidence = ?7
+         WHERE lid = ?1
+           AND (authority, end_date, citation, license_requirement, license_review_policy, confidence)
+               IS NOT (?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (origin, l) in &batch.listings {
+        let entity = resolve(origin, "entity", &l.entity)?;
+        let key = l.natural_key();
+        let existing: Option<i64> = find_listing
+            .query_row(params![batch.dataset, key], |row| row.get(0))
+            .optional()?;
+        match existing {
+            Some(lid) => {
+                report.listings_changed += update_listing.execute(params![
+                    lid,
+                    l.authority,
+                    opt_str(l.end_date),
+                    l.citation,
+                    l.license_requirement,
+                    l.license_review_policy,
+                    opt_str(l.confidence)
+                ])? as u64;
+            }
+            None => {
+                insert_listing.execute(params![
+                    batch.dataset,
+                    key,
+                    entity,
+                    l.list,
+                    l.authority,
+                    l.program,
+                    opt_str(l.start_date),
+                    opt_str(l.end_date),
+                    l.citation,
+                    l.license_requirement,
+                    l.license_review_policy,
+                    opt_str(l.confidence)
+                ])?;
+                report.listings_added += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// A small pool of read-only connections for concurrent readers (web workers).
+///
+/// The lock is held only to take or return a connection, never during a query.
+pub struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Store>>,
+}
+
+impl ReadPool {
+    pub fn new(path: &Path) -> ReadPool {
+        ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` with a read-only connection, opening one when none is idle.
+    pub fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let taken = self.idle.lock().expect("read pool lock poisoned").pop();
+        let store = match taken {
+            Some(store) => store,
+            None => Store::open_read_only(&self.path)?,
+        };
+        let result = f(&store);
+        self.idle.lock().expect("read pool lock poisoned").push(store);
+        result
+    }
+}
+
+/// Runs raw SQL on any SQLite file: for tests that need to fabricate foreign or damaged files.
+#[doc(hidden)]
+pub fn raw_execute(path: &Path, sql: &str) -> Result<()> {
+    Connection::open(path)?.execute_batch(sql)?;
+    Ok(())
+}

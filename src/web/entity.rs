@@ -1,0 +1,72 @@
+//! The entity page: names, identifiers, listings with citations, relations in and out.
+
+use super::{AppError, Format, WebError};
+use crate::engine::Engine;
+use crate::model::{Entity, Listing, RelationKind};
+use crate::store::RelationView;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Serialize;
+
+/// Relations of one kind and direction, as the page groups them.
+#[derive(Serialize)]
+pub struct RelationGroup {
+    pub kind: RelationKind,
+    /// `out` when the entity is the source, `in` when it is the target.
+    pub direction: &'static str,
+    /// e.g. "owns" or "owned by".
+    pub label: &'static str,
+    pub relations: Vec<RelationView>,
+}
+
+#[derive(Template, Serialize)]
+#[template(path = "entity.html")]
+pub struct EntityPage {
+    pub title: String,
+    pub entity: Entity,
+    pub listings: Vec<Listing>,
+    pub relations: Vec<RelationGroup>,
+    pub data_version: i64,
+}
+
+fn group(views: Vec<RelationView>, direction: &'static str) -> Vec<RelationGroup> {
+    let mut groups: Vec<RelationGroup> = Vec::new();
+    for view in views {
+        let kind = view.relation.kind;
+        match groups.last_mut() {
+            Some(g) if g.kind == kind => g.relations.push(view),
+            _ => groups.push(RelationGroup {
+                kind,
+                direction,
+                label: if direction == "out" {
+                    kind.label()
+                } else {
+                    kind.inverse_label()
+                },
+                relations: vec![view],
+            }),
+        }
+    }
+    groups
+}
+
+pub async fn entity(
+    format: Format,
+    engine: web::Data<Engine>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    format.respond(|| {
+        let detail = engine
+            .read(|store| store.entity_detail(&id))?
+            .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
+        let mut relations = group(detail.incoming, "in");
+        relations.extend(group(detail.outgoing, "out"));
+        Ok(EntityPage {
+            title: detail.entity.name.clone(),
+            entity: detail.entity,
+            listings: detail.listings,
+            relations,
+            data_version: engine.snapshot().data_version,
+        })
+    })
+}

@@ -1,0 +1,79 @@
+//! The web layer's one error type: 400, 404 or 500, as an HTML page or JSON.
+
+use super::Format;
+use crate::store::StoreError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// An [`AppError`] with the format it must be rendered in.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct WebError {
+    pub error: AppError,
+    pub format: Format,
+}
+
+#[derive(Template, Serialize)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    status: u16,
+    message: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self.error {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let message = match &self.error {
+            AppError::Internal(detail) => {
+                tracing::error!("internal error: {detail}");
+                "internal error; the server log has the details".to_string()
+            }
+            other => other.to_string(),
+        };
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            message,
+        };
+        match self.format {
+            Format::Json => HttpResponse::build(status).json(serde_json::json!({
+                "error": { "status": page.status, "message": page.message }
+            })),
+            Format::Html => {
+                let body = page
+                    .render()
+                    .unwrap_or_else(|_| format!("{} {}", page.status, page.message));
+                HttpResponse::build(status)
+                    .content_type("text/html; charset=utf-8")
+                    .body(body)
+            }
+        }
+    }
+}

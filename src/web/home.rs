@@ -1,0 +1,63 @@
+//! The home page: counts, the lists held, entry points.
+
+use super::{AppError, Format, WebError};
+use crate::engine::Engine;
+use crate::store::ListSummary;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Serialize;
+
+/// Entities worth starting from when they are present: the October 2019 Entity List case.
+const ENTRY_POINTS: &[&str] = &[
+    "xuar-psb",
+    "hikvision",
+    "sensetime",
+    "megvii",
+    "huawei",
+    "ofac-306",
+];
+
+#[derive(Serialize)]
+pub struct EntryPoint {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template, Serialize)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub title: String,
+    pub entities: u64,
+    pub relations: u64,
+    pub listings: u64,
+    pub lists: Vec<ListSummary>,
+    pub entry_points: Vec<EntryPoint>,
+    pub data_version: i64,
+}
+
+pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpResponse, WebError> {
+    format.respond(|| {
+        let snapshot = engine.snapshot();
+        let (lists, listings) = engine.read(|store| Ok((store.lists()?, store.stats()?.listings)))?;
+        let entry_points = ENTRY_POINTS
+            .iter()
+            .filter_map(|id| snapshot.find(id))
+            .map(|node| {
+                let node = snapshot.node(node);
+                EntryPoint {
+                    id: node.id.to_string(),
+                    name: node.name.to_string(),
+                }
+            })
+            .collect();
+        Ok::<_, AppError>(HomePage {
+            title: "ownergraph".into(),
+            entities: snapshot.node_count() as u64,
+            relations: snapshot.edge_count() as u64,
+            listings,
+            lists,
+            entry_points,
+            data_version: snapshot.data_version,
+        })
+    })
+}

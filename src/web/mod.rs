@@ -1,0 +1,152 @@
+//! The web layer: actix-web routes, content negotiation and the one error type.
+//!
+//! Every page is a view-model struct that derives both `askama::Template` and
+//! `serde::Serialize`; [`Format::respond`] renders it as HTML or as its JSON twin, chosen by
+//! the `Accept` header or a `.json` suffix on the path. Handlers stay thin: parse, call the
+//! domain, render.
+
+mod entity;
+mod error;
+mod home;
+
+pub use error::{AppError, WebError};
+
+use crate::engine::Engine;
+use actix_web::dev::{Service, ServiceRequest};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Uri;
+use actix_web::{web, App, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Serialize;
+use std::future::{ready, Ready};
+
+/// How a response is wanted: a web page or its JSON twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+}
+
+impl Format {
+    pub fn of(req: &HttpRequest) -> Format {
+        let accepts_json = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        if accepts_json {
+            Format::Json
+        } else {
+            Format::Html
+        }
+    }
+
+    /// Builds the page with `make` and renders it in this format; errors render likewise.
+    pub fn respond<P: Template + Serialize>(
+        self,
+        make: impl FnOnce() -> Result<P, AppError>,
+    ) -> Result<HttpResponse, WebError> {
+        let page = make().map_err(|error| WebError { error, format: self })?;
+        self.render(&page)
+    }
+
+    pub fn render<P: Template + Serialize>(self, page: &P) -> Result<HttpResponse, WebError> {
+        let fail = |e: String| WebError {
+            error: AppError::Internal(e),
+            format: self,
+        };
+        match self {
+            Format::Json => Ok(HttpResponse::Ok().json(page)),
+            Format::Html => {
+                let body = page.render().map_err(|e| fail(e.to_string()))?;
+                Ok(HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(body))
+            }
+        }
+    }
+}
+
+impl FromRequest for Format {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Format, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(Ok(Format::of(req)))
+    }
+}
+
+/// Rewrites `/x.json` to `/x` with `Accept: application/json`, so every page's JSON twin also
+/// has a URL of its own.
+fn json_suffix(req: &mut ServiceRequest) {
+    let path = req.path();
+    let Some(stripped) = path.strip_suffix(".json").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let path_and_query = match req.query_string() {
+        "" => stripped.to_string(),
+        q => format!("{stripped}?{q}"),
+    };
+    let Ok(uri) = path_and_query.parse::<Uri>() else {
+        return;
+    };
+    req.match_info_mut().get_mut().update(&uri);
+    req.head_mut().uri = uri;
+    req.headers_mut()
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+}
+
+const STYLE_CSS: &str = include_str!("../../static/style.css");
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE_CSS)
+}
+
+async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, WebError> {
+    Err(WebError {
+        error: AppError::NotFound(format!("no page at {}", req.path())),
+        format,
+    })
+}
+
+/// Registers every route; used by `serve` and by the integration tests.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/entities/{id}", web::get().to(entity::entity))
+        .route("/static/style.css", web::get().to(style))
+        .default_service(web::to(not_found));
+}
+
+/// The application with its state and middleware.
+pub fn app(
+    engine: web::Data<Engine>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(engine)
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap_fn(|mut req, srv| {
+            json_suffix(&mut req);
+            srv.call(req)
+        })
+        .configure(configure)
+}
+
+/// Serves the engine at `addr` until interrupted.
+pub async fn serve(engine: Engine, addr: &str) -> std::io::Result<()> {
+    let engine = web::Data::new(engine);
+    actix_web::HttpServer::new(move || app(engine.clone()))
+        .bind(addr)?
+        .run()
+        .await
+}

@@ -1,0 +1,64 @@
+//! Shared set-up for integration tests: databases built from the bundled real data.
+#![allow(dead_code)]
+
+use ownergraph::engine::Engine;
+use ownergraph::import::{self, Format};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+pub fn entity_list_dir() -> PathBuf {
+    data_dir().join("entity-list-2019")
+}
+
+pub fn sdn_csv() -> PathBuf {
+    data_dir().join("ofac-sdn-2024-05-03").join("sdn.csv")
+}
+
+/// A fresh empty database in its own temporary directory (kept alive by the returned guard).
+pub fn empty_engine() -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let engine = Engine::open(&dir.path().join("test.db")).expect("new database opens");
+    (dir, engine)
+}
+
+/// Imports `path` into `engine`, panicking on failure.
+pub fn import_into(engine: &Engine, format: Format, path: &Path) -> ownergraph::store::ApplyReport {
+    let prepared = import::read(format, path, None).expect("bundled data reads");
+    engine
+        .apply(&prepared.batch, &prepared.record)
+        .expect("bundled data applies")
+}
+
+/// The whole bundled data set, built once per test binary and shared read-only.
+pub fn bundled() -> Arc<Engine> {
+    static ENGINE: OnceLock<(tempfile::TempDir, Arc<Engine>)> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let engine = ownergraph::cli::build_from(&dir.path().join("bundled.db"), &data_dir())
+                .expect("bundled data builds");
+            (dir, Arc::new(engine))
+        })
+        .1
+        .clone()
+}
+
+/// The October 2019 case alone: small and quick.
+pub fn entity_list() -> (tempfile::TempDir, Engine) {
+    let (dir, engine) = empty_engine();
+    import_into(&engine, Format::Csv, &entity_list_dir());
+    (dir, engine)
+}
+
+/// Copies the bundled Entity List case into a temporary directory for a test to damage.
+pub fn entity_list_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for name in ["entities.csv", "relations.csv", "listings.csv"] {
+        std::fs::copy(entity_list_dir().join(name), dir.path().join(name)).expect("copy fixture");
+    }
+    dir
+}
