@@ -44,6 +44,15 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Generate a synthetic ownership world (dataset `synthetic-<seed>`) for scale tests.
+    Generate {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long)]
+        entities: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Print counts of entities, relations and listings.
     Stats {
         #[arg(long, default_value = "ownergraph.db")]
@@ -72,6 +81,37 @@ pub fn run(cli: Cli) -> Result<()> {
             for path in &paths {
                 import_one(&engine, format, path, dataset.as_deref(), true)?;
             }
+            Ok(())
+        }
+        Command::Generate { db, entities, seed } => {
+            let started = Instant::now();
+            let bar = progress(format!("generating {entities} synthetic entities"));
+            let batch = crate::generate::generate(entities, seed);
+            bar.set_message(format!(
+                "writing {} entities, {} relations, {} listings",
+                batch.entities.len(),
+                batch.relations.len(),
+                batch.listings.len()
+            ));
+            let record = crate::store::ImportRecord {
+                dataset: batch.dataset.clone(),
+                format: "generated".into(),
+                path: format!("ownergraph generate --entities {entities} --seed {seed}"),
+                checksum: format!("generated-{entities}-{seed}"),
+            };
+            let report = Store::open(&db)?.apply(&batch, &record);
+            bar.finish_and_clear();
+            let report = report?;
+            eprintln!(
+                "{}: dataset {} with {} entities, {} relations, {} listings ({} new entities) in {:.2?}",
+                db.display(),
+                batch.dataset,
+                batch.entities.len(),
+                batch.relations.len(),
+                batch.listings.len(),
+                report.entities_added,
+                started.elapsed()
+            );
             Ok(())
         }
         Command::Stats { db, format } => {

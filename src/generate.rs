@@ -1,0 +1,207 @@
+//! A synthetic ownership world for scale tests and benchmarks. Every dataset it makes is
+//! named `synthetic-<seed>` so it is never mistaken for real data.
+//!
+//! Shape: companies (most), persons and public bodies with names drawn from realistic
+//! vocabularies; each company has a heavy-tailed number of owners (preferential attachment
+//! gives hubs), shares per company summing to at most 100 with some unknown; ownership chains
+//! of one to eight levels; a few cycles; `controls`, `subordinate_of`, `director_of` links;
+//! about 1% of parties listed across several lists, with dates.
+
+use crate::model::{
+    Batch, Confidence, Date, Entity, Listing, Origin, Pct, Relation, RelationKind, Schema, Share,
+};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+
+const ADJECTIVES: &[&str] = &[
+    "Golden", "Northern", "Pacific", "United", "Global", "Eastern", "Silver", "Royal", "Atlantic", "Central",
+    "Great", "Western", "Southern", "Prime", "Blue", "Red", "New", "First", "Grand", "Star", "Orient", "Baltic",
+    "Caspian", "Alpine", "Delta", "Sunrise", "Crescent", "Phoenix", "Summit", "Harbor",
+];
+const NOUNS: &[&str] = &[
+    "Dragon", "Eagle", "Ocean", "River", "Mountain", "Bridge", "Horizon", "Falcon", "Lotus", "Cedar", "Anchor",
+    "Compass", "Beacon", "Pioneer", "Heritage", "Crown", "Vertex", "Meridian", "Aurora", "Titan", "Nova",
+    "Zenith", "Orbit", "Quartz", "Granite", "Willow", "Maple", "Jade", "Pearl", "Ember",
+];
+const SECTORS: &[&str] = &[
+    "Trading", "Shipping", "Logistics", "Energy", "Petroleum", "Technology", "Electronics", "Holdings",
+    "Investment", "Industrial", "Mining", "Metals", "Chemicals", "Aviation", "Marine", "Construction",
+    "Engineering", "Telecom", "Finance", "Capital", "Security", "Systems", "Semiconductor", "Pharma",
+];
+const LEGAL_FORMS: &[&str] = &[
+    "Co., Ltd.", "Limited", "LLC", "GmbH", "S.A.", "JSC", "OOO", "Inc.", "Corporation", "FZE", "Pte. Ltd.",
+    "B.V.", "S.R.L.", "PJSC", "AG",
+];
+const FIRST_NAMES: &[&str] = &[
+    "Wei", "Li", "Ivan", "Olga", "Ahmed", "Fatima", "John", "Maria", "Chen", "Hassan", "Sergei", "Elena", "Ali",
+    "Mohammad", "Anna", "Dmitri", "Yusuf", "Leila", "Pavel", "Natalia", "Omar", "Sofia", "Kim", "Jose", "Igor",
+    "Amir", "Zhang", "Viktor", "Reza", "Mikhail",
+];
+const LAST_NAMES: &[&str] = &[
+    "Wang", "Zhang", "Ivanov", "Petrov", "Hosseini", "Karimi", "Smith", "Garcia", "Liu", "Sokolov", "Rahimi",
+    "Kuznetsov", "Chen", "Popov", "Al-Farsi", "Haddad", "Volkov", "Morozov", "Lee", "Park", "Novak", "Rossi",
+    "Nasser", "Mansour", "Orlov", "Lebedev", "Yang", "Huang", "Tehrani", "Abbasi",
+];
+const COUNTRIES: &[&str] = &["CN", "RU", "IR", "AE", "HK", "TR", "CY", "GB", "US", "DE", "SG", "KP", "SY", "VE", "BY"];
+const LISTS: &[(&str, &str)] = &[
+    ("SDN List", "OFAC"),
+    ("Entity List", "US Department of Commerce (BIS)"),
+    ("NS-CMIC List", "OFAC"),
+    ("EU Consolidated List", "European Union"),
+    ("UK Sanctions List", "OFSI"),
+];
+
+fn pick<'a>(rng: &mut SmallRng, words: &[&'a str]) -> &'a str {
+    words[rng.random_range(0..words.len())]
+}
+
+fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> Date {
+    let year = rng.random_range(from_year..=to_year);
+    let month = rng.random_range(1..=12u8);
+    let day = rng.random_range(1..=28u8);
+    Date::from_ymd(year, month, day).expect("day 1..=28 exists in every month")
+}
+
+/// Generates `entities` parties with about three relations each.
+pub fn generate(entities: usize, seed: u64) -> Batch {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let dataset = format!("synthetic-{seed}");
+    let origin = Origin {
+        file: Arc::from(format!("generated:{dataset}")),
+        line: 0,
+    };
+    let mut batch = Batch {
+        dataset: dataset.clone(),
+        ..Batch::default()
+    };
+    let mut schemas = Vec::with_capacity(entities);
+    for i in 0..entities {
+        let roll: f64 = rng.random();
+        let schema = if roll < 0.70 {
+            Schema::Company
+        } else if roll < 0.95 {
+            Schema::Person
+        } else if roll < 0.98 {
+            Schema::PublicBody
+        } else {
+            Schema::Organization
+        };
+        let name = match schema {
+            Schema::Person => format!("{} {}", pick(&mut rng, FIRST_NAMES), pick(&mut rng, LAST_NAMES)),
+            Schema::PublicBody => format!("Ministry of {} {}", pick(&mut rng, SECTORS), i % 997),
+            _ => format!(
+                "{} {} {} {}",
+                pick(&mut rng, ADJECTIVES),
+                pick(&mut rng, NOUNS),
+                pick(&mut rng, SECTORS),
+                pick(&mut rng, LEGAL_FORMS)
+            ),
+        };
+        let mut entity = Entity::new(&format!("syn-{i}"), schema, &name, &dataset);
+        entity.countries.push(pick(&mut rng, COUNTRIES).to_string());
+        if rng.random_bool(0.2) {
+            entity
+                .aliases
+                .push(format!("{} {}", pick(&mut rng, NOUNS), pick(&mut rng, SECTORS)));
+        }
+        entity.confidence = Some(Confidence::M);
+        batch.entities.push((origin.clone(), entity));
+        schemas.push(schema);
+    }
+
+    // Preferential attachment: owners are drawn partly from earlier owners, giving hubs.
+    let mut owner_pool: Vec<usize> = Vec::new();
+    let add = |batch: &mut Batch, s: usize, t: usize, kind: RelationKind, share: Option<Share>, rng: &mut SmallRng| {
+        let mut relation = Relation::new(&format!("syn-{s}"), &format!("syn-{t}"), kind, &dataset);
+        relation.share = share;
+        if rng.random_bool(0.3) {
+            relation.start_date = Some(random_date(rng, 2005, 2024));
+        }
+        relation.confidence = Some(Confidence::M);
+        relation.evidence = Some("synthetic".into());
+        batch.relations.push((origin.clone(), relation));
+    };
+    for target in 1..entities {
+        match schemas[target] {
+            Schema::Company => {
+                // Heavy tail: most companies have 1-2 owners, a few have many.
+                let owners = 1 + (rng.random::<f64>().powi(2) * 8.0) as usize;
+                let mut left = Pct::HUNDRED.0;
+                let mut chosen = Vec::with_capacity(owners);
+                for _ in 0..owners {
+                    // Owners come from a window before the target: chains of a few levels.
+                    let owner = if !owner_pool.is_empty() && rng.random_bool(0.3) {
+                        owner_pool[rng.random_range(0..owner_pool.len())]
+                    } else {
+                        let back = rng.random_range(1..=target.min(5000));
+                        target - back
+                    };
+                    if owner == target || chosen.contains(&owner) {
+                        continue;
+                    }
+                    chosen.push(owner);
+                    owner_pool.push(owner);
+                    let share = if rng.random_bool(0.1) || left == 0 {
+                        None
+                    } else {
+                        let part = rng.random_range(1..=left.min(Pct::from_percent(80).0));
+                        left -= part;
+                        Some(Share::exact(Pct(part - part % 10_000)))
+                    };
+                    add(&mut batch, owner, target, RelationKind::Owns, share, &mut rng);
+                }
+                if rng.random_bool(0.5) {
+                    let director = rng.random_range(0..entities);
+                    if schemas[director] == Schema::Person {
+                        add(&mut batch, director, target, RelationKind::DirectorOf, None, &mut rng);
+                    }
+                }
+            }
+            Schema::Person => {
+                if rng.random_bool(0.3) {
+                    let other = rng.random_range(0..target);
+                    add(&mut batch, target, other, RelationKind::AssociateOf, None, &mut rng);
+                }
+            }
+            Schema::PublicBody | Schema::Organization => {
+                let parent = rng.random_range(0..target);
+                add(&mut batch, target, parent, RelationKind::SubordinateOf, None, &mut rng);
+                let controlled = rng.random_range(0..entities);
+                if controlled != target {
+                    add(&mut batch, target, controlled, RelationKind::Controls, None, &mut rng);
+                }
+            }
+            _ => {}
+        }
+        // A few cycles: an owned company holds a small stake back up the chain.
+        if rng.random_bool(0.002) && target > 10 {
+            let back = target - rng.random_range(1..10);
+            add(&mut batch, target, back, RelationKind::Owns, Some(Share::exact(Pct::from_percent(5))), &mut rng);
+        }
+    }
+
+    for i in 0..entities {
+        if rng.random_bool(0.01) {
+            let (list, authority) = LISTS[rng.random_range(0..LISTS.len())];
+            let listing = Listing {
+                entity: format!("syn-{i}"),
+                list: list.to_string(),
+                authority: authority.to_string(),
+                program: Some("SYNTHETIC".into()),
+                start_date: Some(random_date(&mut rng, 2010, 2025)),
+                end_date: None,
+                citation: Some(format!("synthetic listing {i}")),
+                license_requirement: None,
+                license_review_policy: None,
+                confidence: Some(Confidence::M),
+                dataset: dataset.clone(),
+            };
+            batch.listings.push((origin.clone(), listing));
+        }
+    }
+    // The same (kind, source, target, start) twice is one fact: keep the first.
+    let mut seen = std::collections::HashSet::new();
+    batch.relations.retain(|(_, r)| seen.insert(r.natural_key()));
+    batch
+}
