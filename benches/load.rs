@@ -15,7 +15,9 @@ fn data_dir() -> PathBuf {
 }
 
 fn bench_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-data");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data");
     std::fs::create_dir_all(&dir).expect("bench data directory");
     dir
 }
@@ -31,7 +33,11 @@ fn remove_db(path: &Path) {
 /// Resident memory of this process in bytes.
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -77,8 +83,12 @@ fn bundled(c: &mut Criterion) {
         })
     });
     let store = Store::open(&db).expect("bundled db opens");
-    group.bench_function("load snapshot", |b| b.iter(|| Snapshot::load(&store).expect("loads")));
-    group.bench_function("open engine (store + snapshot)", |b| b.iter(|| Engine::open(&db).expect("opens")));
+    group.bench_function("load snapshot", |b| {
+        b.iter(|| Snapshot::load(&store).expect("loads"))
+    });
+    group.bench_function("open engine (store + snapshot)", |b| {
+        b.iter(|| Engine::open(&db).expect("opens"))
+    });
     group.finish();
 }
 
@@ -101,7 +111,9 @@ fn synthetic(c: &mut Criterion) {
     drop(snapshot);
     let mut group = c.benchmark_group(format!("synthetic-{entities}"));
     group.sample_size(10).measurement_time(Duration::from_secs(30));
-    group.bench_function("load snapshot", |b| b.iter(|| Snapshot::load(&store).expect("loads")));
+    group.bench_function("load snapshot", |b| {
+        b.iter(|| Snapshot::load(&store).expect("loads"))
+    });
     group.finish();
 }
 

@@ -16,34 +16,97 @@ use std::sync::Arc;
 
 const ADJECTIVES: &[&str] = &[
     "Golden", "Northern", "Pacific", "United", "Global", "Eastern", "Silver", "Royal", "Atlantic", "Central",
-    "Great", "Western", "Southern", "Prime", "Blue", "Red", "New", "First", "Grand", "Star", "Orient", "Baltic",
-    "Caspian", "Alpine", "Delta", "Sunrise", "Crescent", "Phoenix", "Summit", "Harbor",
+    "Great", "Western", "Southern", "Prime", "Blue", "Red", "New", "First", "Grand", "Star", "Orient",
+    "Baltic", "Caspian", "Alpine", "Delta", "Sunrise", "Crescent", "Phoenix", "Summit", "Harbor",
 ];
 const NOUNS: &[&str] = &[
-    "Dragon", "Eagle", "Ocean", "River", "Mountain", "Bridge", "Horizon", "Falcon", "Lotus", "Cedar", "Anchor",
-    "Compass", "Beacon", "Pioneer", "Heritage", "Crown", "Vertex", "Meridian", "Aurora", "Titan", "Nova",
-    "Zenith", "Orbit", "Quartz", "Granite", "Willow", "Maple", "Jade", "Pearl", "Ember",
+    "Dragon", "Eagle", "Ocean", "River", "Mountain", "Bridge", "Horizon", "Falcon", "Lotus", "Cedar",
+    "Anchor", "Compass", "Beacon", "Pioneer", "Heritage", "Crown", "Vertex", "Meridian", "Aurora", "Titan",
+    "Nova", "Zenith", "Orbit", "Quartz", "Granite", "Willow", "Maple", "Jade", "Pearl", "Ember",
 ];
 const SECTORS: &[&str] = &[
-    "Trading", "Shipping", "Logistics", "Energy", "Petroleum", "Technology", "Electronics", "Holdings",
-    "Investment", "Industrial", "Mining", "Metals", "Chemicals", "Aviation", "Marine", "Construction",
-    "Engineering", "Telecom", "Finance", "Capital", "Security", "Systems", "Semiconductor", "Pharma",
+    "Trading",
+    "Shipping",
+    "Logistics",
+    "Energy",
+    "Petroleum",
+    "Technology",
+    "Electronics",
+    "Holdings",
+    "Investment",
+    "Industrial",
+    "Mining",
+    "Metals",
+    "Chemicals",
+    "Aviation",
+    "Marine",
+    "Construction",
+    "Engineering",
+    "Telecom",
+    "Finance",
+    "Capital",
+    "Security",
+    "Systems",
+    "Semiconductor",
+    "Pharma",
 ];
 const LEGAL_FORMS: &[&str] = &[
-    "Co., Ltd.", "Limited", "LLC", "GmbH", "S.A.", "JSC", "OOO", "Inc.", "Corporation", "FZE", "Pte. Ltd.",
-    "B.V.", "S.R.L.", "PJSC", "AG",
+    "Co., Ltd.",
+    "Limited",
+    "LLC",
+    "GmbH",
+    "S.A.",
+    "JSC",
+    "OOO",
+    "Inc.",
+    "Corporation",
+    "FZE",
+    "Pte. Ltd.",
+    "B.V.",
+    "S.R.L.",
+    "PJSC",
+    "AG",
 ];
 const FIRST_NAMES: &[&str] = &[
-    "Wei", "Li", "Ivan", "Olga", "Ahmed", "Fatima", "John", "Maria", "Chen", "Hassan", "Sergei", "Elena", "Ali",
-    "Mohammad", "Anna", "Dmitri", "Yusuf", "Leila", "Pavel", "Natalia", "Omar", "Sofia", "Kim", "Jose", "Igor",
-    "Amir", "Zhang", "Viktor", "Reza", "Mikhail",
+    "Wei", "Li", "Ivan", "Olga", "Ahmed", "Fatima", "John", "Maria", "Chen", "Hassan", "Sergei", "Elena",
+    "Ali", "Mohammad", "Anna", "Dmitri", "Yusuf", "Leila", "Pavel", "Natalia", "Omar", "Sofia", "Kim",
+    "Jose", "Igor", "Amir", "Zhang", "Viktor", "Reza", "Mikhail",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Wang", "Zhang", "Ivanov", "Petrov", "Hosseini", "Karimi", "Smith", "Garcia", "Liu", "Sokolov", "Rahimi",
-    "Kuznetsov", "Chen", "Popov", "Al-Farsi", "Haddad", "Volkov", "Morozov", "Lee", "Park", "Novak", "Rossi",
-    "Nasser", "Mansour", "Orlov", "Lebedev", "Yang", "Huang", "Tehrani", "Abbasi",
+    "Wang",
+    "Zhang",
+    "Ivanov",
+    "Petrov",
+    "Hosseini",
+    "Karimi",
+    "Smith",
+    "Garcia",
+    "Liu",
+    "Sokolov",
+    "Rahimi",
+    "Kuznetsov",
+    "Chen",
+    "Popov",
+    "Al-Farsi",
+    "Haddad",
+    "Volkov",
+    "Morozov",
+    "Lee",
+    "Park",
+    "Novak",
+    "Rossi",
+    "Nasser",
+    "Mansour",
+    "Orlov",
+    "Lebedev",
+    "Yang",
+    "Huang",
+    "Tehrani",
+    "Abbasi",
 ];
-const COUNTRIES: &[&str] = &["CN", "RU", "IR", "AE", "HK", "TR", "CY", "GB", "US", "DE", "SG", "KP", "SY", "VE", "BY"];
+const COUNTRIES: &[&str] = &[
+    "CN", "RU", "IR", "AE", "HK", "TR", "CY", "GB", "US", "DE", "SG", "KP", "SY", "VE", "BY",
+];
 const LISTS: &[(&str, &str)] = &[
     ("SDN List", "OFAC"),
     ("Entity List", "US Department of Commerce (BIS)"),
@@ -112,7 +175,7 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
 
     // Preferential attachment: owners are drawn partly from earlier owners, giving hubs.
     let mut owner_pool: Vec<usize> = Vec::new();
-    let add = |batch: &mut Batch, s: usize, t: usize, kind: RelationKind, share: Option<Share>, rng: &mut SmallRng| {
+    let add = |batch: &mut Batch, rng: &mut SmallRng, (s, t): (usize, usize), kind, share: Option<Share>| {
         let mut relation = Relation::new(&format!("syn-{s}"), &format!("syn-{t}"), kind, &dataset);
         relation.share = share;
         if rng.random_bool(0.3) {
@@ -149,27 +212,49 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
                         left -= part;
                         Some(Share::exact(Pct(part - part % 10_000)))
                     };
-                    add(&mut batch, owner, target, RelationKind::Owns, share, &mut rng);
+                    add(&mut batch, &mut rng, (owner, target), RelationKind::Owns, share);
                 }
                 if rng.random_bool(0.5) {
                     let director = rng.random_range(0..entities);
                     if schemas[director] == Schema::Person {
-                        add(&mut batch, director, target, RelationKind::DirectorOf, None, &mut rng);
+                        add(
+                            &mut batch,
+                            &mut rng,
+                            (director, target),
+                            RelationKind::DirectorOf,
+                            None,
+                        );
                     }
                 }
             }
-            Schema::Person => {
-                if rng.random_bool(0.3) {
-                    let other = rng.random_range(0..target);
-                    add(&mut batch, target, other, RelationKind::AssociateOf, None, &mut rng);
-                }
+            Schema::Person if rng.random_bool(0.3) => {
+                let other = rng.random_range(0..target);
+                add(
+                    &mut batch,
+                    &mut rng,
+                    (target, other),
+                    RelationKind::AssociateOf,
+                    None,
+                );
             }
             Schema::PublicBody | Schema::Organization => {
                 let parent = rng.random_range(0..target);
-                add(&mut batch, target, parent, RelationKind::SubordinateOf, None, &mut rng);
+                add(
+                    &mut batch,
+                    &mut rng,
+                    (target, parent),
+                    RelationKind::SubordinateOf,
+                    None,
+                );
                 let controlled = rng.random_range(0..entities);
                 if controlled != target {
-                    add(&mut batch, target, controlled, RelationKind::Controls, None, &mut rng);
+                    add(
+                        &mut batch,
+                        &mut rng,
+                        (target, controlled),
+                        RelationKind::Controls,
+                        None,
+                    );
                 }
             }
             _ => {}
@@ -177,7 +262,8 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
         // A few cycles: an owned company holds a small stake back up the chain.
         if rng.random_bool(0.002) && target > 10 {
             let back = target - rng.random_range(1..10);
-            add(&mut batch, target, back, RelationKind::Owns, Some(Share::exact(Pct::from_percent(5))), &mut rng);
+            let share = Some(Share::exact(Pct::from_percent(5)));
+            add(&mut batch, &mut rng, (target, back), RelationKind::Owns, share);
         }
     }
 

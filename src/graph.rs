@@ -12,7 +12,7 @@ use crate::model::{in_window, Date, KindSet, RelationKind, Schema, Share};
 use crate::store::{Store, StoreError};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::{Directed, Graph};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// A node: the few facts traversals and listings of results need. Details live in the store.
 #[derive(Debug, Clone)]
@@ -280,6 +280,16 @@ impl Snapshot {
         !self.listings(node).is_empty()
     }
 
+    /// The relations of `node` to follow in `direction`: one or two CSR slices.
+    #[inline]
+    fn sides(&self, node: u32, direction: Direction) -> [&[Adjacent]; 2] {
+        match direction {
+            Direction::Out => [self.outgoing(node), &[]],
+            Direction::In => [self.incoming(node), &[]],
+            Direction::Both => [self.outgoing(node), self.incoming(node)],
+        }
+    }
+
     /// Breadth-first walk from `start` up to `depth` hops over relations of `kinds`, returning
     /// at most `limit` nodes (the nearest first) and counting the rest in `omitted`, with the
     /// relations of `kinds` among the returned nodes.
@@ -291,51 +301,65 @@ impl Snapshot {
         direction: Direction,
         limit: usize,
     ) -> Neighbourhood {
-        let mut distance: HashMap<u32, u8> = HashMap::from([(start, 0)]);
-        let mut nodes = vec![(start, 0u8)];
-        let mut queue = VecDeque::from([start]);
-        let mut omitted = 0;
-        while let Some(node) = queue.pop_front() {
-            let d = distance[&node];
-            if d >= depth {
-                continue;
-            }
-            let sides: [&[Adjacent]; 2] = match direction {
-                Direction::Out => [self.outgoing(node), &[]],
-                Direction::In => [self.incoming(node), &[]],
-                Direction::Both => [self.outgoing(node), self.incoming(node)],
-            };
-            for adj in sides.into_iter().flatten() {
-                if !kinds.contains(adj.kind) || distance.contains_key(&adj.node) {
-                    continue;
+        with_marks(self.node_count(), |marks| {
+            let stamp = marks.next_stamp();
+            marks.seen[start as usize] = stamp;
+            let mut nodes = vec![(start, 0u8)];
+            let mut frontier = vec![start];
+            let mut next = Vec::new();
+            let mut reached = 1usize;
+            for level in 1..=depth {
+                for &node in &frontier {
+                    for adj in self.sides(node, direction).into_iter().flatten() {
+                        let seen = &mut marks.seen[adj.node as usize];
+                        if *seen == stamp || !kinds.contains(adj.kind) {
+                            continue;
+                        }
+                        *seen = stamp;
+                        reached += 1;
+                        if nodes.len() < limit {
+                            nodes.push((adj.node, level));
+                        }
+                        next.push(adj.node);
+                    }
                 }
-                distance.insert(adj.node, d + 1);
-                queue.push_back(adj.node);
-                if nodes.len() < limit {
-                    nodes.push((adj.node, d + 1));
-                } else {
-                    omitted += 1;
+                std::mem::swap(&mut frontier, &mut next);
+                next.clear();
+                if frontier.is_empty() {
+                    break;
                 }
             }
-        }
-        let shown: std::collections::HashSet<u32> = nodes.iter().map(|(n, _)| *n).collect();
-        let mut edges: Vec<u32> = nodes
-            .iter()
-            .flat_map(|(n, _)| self.outgoing(*n))
-            .filter(|adj| kinds.contains(adj.kind) && shown.contains(&adj.node))
-            .map(|adj| adj.edge)
-            .collect();
-        edges.sort_unstable();
-        Neighbourhood {
-            nodes,
-            edges,
-            omitted,
-        }
+            // Mark the returned nodes apart from the merely reached ones to pick their edges.
+            let shown = marks.next_stamp();
+            for (node, _) in &nodes {
+                marks.seen[*node as usize] = shown;
+            }
+            let mut edges: Vec<u32> = nodes
+                .iter()
+                .flat_map(|(n, _)| self.outgoing(*n))
+                .filter(|adj| kinds.contains(adj.kind) && marks.seen[adj.node as usize] == shown)
+                .map(|adj| adj.edge)
+                .collect();
+            edges.sort_unstable();
+            Neighbourhood {
+                omitted: reached - nodes.len(),
+                nodes,
+                edges,
+            }
+        })
+    }
+
+    /// Number of distinct nodes within `depth` hops (the start included), without collecting
+    /// them: what a reachability count needs.
+    pub fn reach_count(&self, start: u32, depth: u8, kinds: KindSet, direction: Direction) -> usize {
+        let walk = self.neighbourhood(start, depth, kinds, direction, 1);
+        walk.nodes.len() + walk.omitted
     }
 
     /// A shortest path from `from` to `to` over relations of `kinds` (following them in
-    /// their direction when `directed`, either way otherwise): the edges in order, or `None`.
-    /// Searches from both ends at once and expands the smaller frontier.
+    /// their direction when `directed`, either way otherwise): the edges in order, or `None`
+    /// when there is none within `max_hops`. Searches from both ends and always expands the
+    /// side with fewer relations to scan.
     pub fn shortest_path(
         &self,
         from: u32,
@@ -347,60 +371,124 @@ impl Snapshot {
         if from == to {
             return Some(Vec::new());
         }
-        // parent[node] = (previous node, edge) on the side that reached it.
-        let mut forward: HashMap<u32, (u32, u32)> = HashMap::from([(from, (u32::MAX, u32::MAX))]);
-        let mut backward: HashMap<u32, (u32, u32)> = HashMap::from([(to, (u32::MAX, u32::MAX))]);
-        let mut front = vec![from];
-        let mut back = vec![to];
-        let mut hops = 0u8;
-        while !front.is_empty() && !back.is_empty() && hops < max_hops {
-            hops += 1;
-            let expand_forward = front.len() <= back.len();
-            let (frontier, seen, other) = if expand_forward {
-                (&mut front, &mut forward, &backward)
-            } else {
-                (&mut back, &mut backward, &forward)
-            };
+        let (ahead, behind) = if directed {
+            (Direction::Out, Direction::In)
+        } else {
+            (Direction::Both, Direction::Both)
+        };
+        with_marks(self.node_count(), |marks| {
+            let forward = marks.next_stamp();
+            let backward = marks.next_stamp();
+            marks.seen[from as usize] = forward;
+            marks.seen[to as usize] = backward;
+            let mut front = vec![from];
+            let mut back = vec![to];
             let mut next = Vec::new();
-            let mut meeting = None;
-            'level: for &node in frontier.iter() {
-                let (ahead, behind) = if expand_forward {
-                    (self.outgoing(node), self.incoming(node))
+            let cost = |frontier: &[u32], direction: Direction| -> usize {
+                frontier
+                    .iter()
+                    .map(|n| self.sides(*n, direction).iter().map(|s| s.len()).sum::<usize>())
+                    .sum()
+            };
+            for _ in 0..max_hops {
+                if front.is_empty() || back.is_empty() {
+                    return None;
+                }
+                let go_forward = cost(&front, ahead) <= cost(&back, behind);
+                let (frontier, mine, theirs, direction) = if go_forward {
+                    (&mut front, forward, backward, ahead)
                 } else {
-                    (self.incoming(node), self.outgoing(node))
+                    (&mut back, backward, forward, behind)
                 };
-                let sides: [&[Adjacent]; 2] = if directed { [ahead, &[]] } else { [ahead, behind] };
-                for adj in sides.into_iter().flatten() {
-                    if !kinds.contains(adj.kind) || seen.contains_key(&adj.node) {
-                        continue;
+                for &node in frontier.iter() {
+                    for adj in self.sides(node, direction).into_iter().flatten() {
+                        if !kinds.contains(adj.kind) {
+                            continue;
+                        }
+                        let mark = marks.seen[adj.node as usize];
+                        if mark == mine {
+                            continue;
+                        }
+                        if mark == theirs {
+                            // Met: walk both parent chains out from the meeting edge.
+                            let (mut left, mut right) = if go_forward {
+                                (node, adj.node)
+                            } else {
+                                (adj.node, node)
+                            };
+                            let mut path = vec![adj.edge];
+                            while left != from {
+                                let edge = marks.parent[left as usize];
+                                path.push(edge);
+                                left = self.other_end(edge, left);
+                            }
+                            path.reverse();
+                            while right != to {
+                                let edge = marks.parent[right as usize];
+                                path.push(edge);
+                                right = self.other_end(edge, right);
+                            }
+                            return Some(path);
+                        }
+                        marks.seen[adj.node as usize] = mine;
+                        marks.parent[adj.node as usize] = adj.edge;
+                        next.push(adj.node);
                     }
-                    seen.insert(adj.node, (node, adj.edge));
-                    if other.contains_key(&adj.node) {
-                        meeting = Some(adj.node);
-                        break 'level;
-                    }
-                    next.push(adj.node);
                 }
+                std::mem::swap(frontier, &mut next);
+                next.clear();
             }
-            if let Some(meet) = meeting {
-                let mut path = Vec::new();
-                let mut node = meet;
-                while let Some(&(prev, edge)) = forward.get(&node).filter(|p| p.0 != u32::MAX) {
-                    path.push(edge);
-                    node = prev;
-                }
-                path.reverse();
-                let mut node = meet;
-                while let Some(&(prev, edge)) = backward.get(&node).filter(|p| p.0 != u32::MAX) {
-                    path.push(edge);
-                    node = prev;
-                }
-                return Some(path);
-            }
-            *frontier = next;
-        }
-        None
+            None
+        })
     }
+
+    /// The end of `edge` that is not `node`.
+    #[inline]
+    pub fn other_end(&self, edge: u32, node: u32) -> u32 {
+        let (s, t) = self.endpoints(edge);
+        if s == node {
+            t
+        } else {
+            s
+        }
+    }
+}
+
+/// Per-thread scratch arrays for traversals: a visit stamp and a parent edge per node. A new
+/// stamp makes every node unvisited again without clearing, so a query costs what it touches.
+struct Marks {
+    stamp: u32,
+    seen: Vec<u32>,
+    parent: Vec<u32>,
+}
+
+impl Marks {
+    fn next_stamp(&mut self) -> u32 {
+        if self.stamp >= u32::MAX - 1 {
+            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        self.stamp
+    }
+}
+
+thread_local! {
+    static MARKS: std::cell::RefCell<Marks> = const {
+        std::cell::RefCell::new(Marks { stamp: 0, seen: Vec::new(), parent: Vec::new() })
+    };
+}
+
+/// Runs `f` with this thread's scratch arrays sized for `nodes` nodes.
+fn with_marks<R>(nodes: usize, f: impl FnOnce(&mut Marks) -> R) -> R {
+    MARKS.with(|cell| {
+        let mut marks = cell.borrow_mut();
+        if marks.seen.len() < nodes {
+            marks.seen.resize(nodes, 0);
+            marks.parent.resize(nodes, u32::MAX);
+        }
+        f(&mut marks)
+    })
 }
 
 /// Freezes the outgoing and incoming CSR arrays of a graph.
