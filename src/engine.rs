@@ -24,7 +24,7 @@ impl Engine {
     /// Opens (creating if needed) the database at `path` and loads its graph.
     pub fn open(path: &Path) -> Result<Engine, StoreError> {
         let store = Store::open(path)?;
-        let snapshot = Snapshot::load(&store)?;
+        let snapshot = Snapshot::load(&store).map_err(|e| e.at(path))?;
         Ok(Engine {
             path: path.to_path_buf(),
             snapshot: ArcSwap::from_pointee(snapshot),

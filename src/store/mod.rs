@@ -36,12 +36,29 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error("{path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: the database is read-only (file permissions or a read-only file system); ownergraph needs to write to it")]
+    ReadOnly { path: PathBuf },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("corrupt row in the database: {0}")]
     Corrupt(String),
     #[error("unexpected value in the database: {0}")]
     Value(#[from] rusqlite::types::FromSqlError),
+}
+
+impl StoreError {
+    /// Names the database file in a bare SQLite error, for errors met while opening it.
+    pub fn at(self, path: &Path) -> StoreError {
+        match self {
+            StoreError::Sqlite(source) => StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -150,11 +167,20 @@ impl Store {
     /// Opens a database, creating it (empty, at the current schema) when it does not exist,
     /// and migrating an older schema forward.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
-        let mut store = Store { conn };
-        store.configure(path)?;
-        store.migrate(path)?;
-        Ok(store)
+        let open = || -> Result<Store> {
+            let conn = Connection::open(path)?;
+            // SQLite falls back to reading when it cannot write; say so before WAL set-up fails.
+            if conn.is_readonly(rusqlite::MAIN_DB)? {
+                return Err(StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                });
+            }
+            let mut store = Store { conn };
+            store.configure(path)?;
+            store.migrate(path)?;
+            Ok(store)
+        };
+        open().map_err(|e| e.at(path))
     }
 
     /// Opens an existing database for reading only (used by the web readers).
@@ -231,7 +257,11 @@ impl Store {
         if version == SCHEMA_VERSION {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        // Immediate: take the write lock up front, so a busy writer is waited for (busy_timeout)
+        // instead of failing at the first write.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", index as i32 + 1)?;
@@ -244,7 +274,11 @@ impl Store {
     /// Applies a batch in one transaction: on the first problem nothing is changed and the
     /// error names the file, line and field. Re-applying the same batch changes nothing.
     pub fn apply(&mut self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport> {
-        let tx = self.conn.transaction()?;
+        // Immediate: take the write lock up front, so a busy writer is waited for (busy_timeout)
+        // instead of failing at the first write.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let report = apply_in(&tx, batch)?;
         tx.execute(
             "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings)
@@ -431,6 +465,13 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT coalesce(max(iid), 0) FROM imports", [], |r| r.get(0))?)
+    }
+
+    /// Moves everything in the write-ahead log into the main file and empties the log.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Runs SQLite's own consistency check; `Ok(())` when it reports "ok".

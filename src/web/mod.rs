@@ -112,9 +112,33 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
     })
 }
 
+/// A query string or path segment that does not parse is a 400 in the page's own format.
+fn bad_query(error: impl std::fmt::Display, req: &HttpRequest) -> actix_web::Error {
+    WebError {
+        error: AppError::BadRequest(format!("bad parameter: {error}")),
+        format: Format::of(req),
+    }
+    .into()
+}
+
+/// The response headers every answer carries: no inline script, no framing, no sniffing.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
 /// Registers every route; used by `serve` and by the integration tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::home))
+    cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
+        .app_data(web::PathConfig::default().error_handler(bad_query))
+        .route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
@@ -135,6 +159,7 @@ pub fn app(
     App::new()
         .app_data(engine)
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(security_headers())
         .wrap_fn(|mut req, srv| {
             json_suffix(&mut req);
             srv.call(req)

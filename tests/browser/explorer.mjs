@@ -1,0 +1,117 @@
+// End-to-end test of the explorer in a real browser (Debian's headless Chromium).
+//
+//   node tests/browser/explorer.mjs path/to/ownergraph [output-dir]
+//
+// Starts the server on a fresh database built from the bundled data, then walks what a
+// researcher does: home → search "hikvision" → the entity → its graph → the path from aksu-psb
+// to urumqi-psb. Fails on a wrong page, on any console error or failed request, and saves a
+// screenshot of the graph page in the output directory.
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+
+const binary = resolve(process.argv[2] ?? "target/debug/ownergraph");
+const outDir = resolve(process.argv[3] ?? "target/browser");
+mkdirSync(outDir, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), "ownergraph-browser-"));
+const port = 20000 + Math.floor(Math.random() * 20000);
+const base = `http://127.0.0.1:${port}`;
+
+const server = spawn(binary, ["serve", "--db", join(work, "browser.db"), "--addr", `127.0.0.1:${port}`], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+let serverExited = false;
+server.on("exit", (code) => {
+  serverExited = true;
+  if (code !== null && code !== 0) console.error(`server exited with ${code}`);
+});
+
+async function waitForServer() {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (serverExited) throw new Error("server exited before answering");
+    try {
+      const response = await fetch(base + "/");
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not answer within 120 s");
+}
+
+const problems = [];
+let browser;
+try {
+  await waitForServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+
+  const step = (name) => console.log(`browser: ${name}`);
+
+  step("home");
+  await page.goto(base + "/");
+  assert.match(await page.title(), /ownergraph/i);
+  assert.match(await page.locator("main").innerText(), /Entity List/);
+
+  step("search hikvision");
+  await page.locator('form[action="/search"] input[name="q"]').first().fill("hikvision");
+  await Promise.all([page.waitForURL(/\/search\?/), page.locator('form[action="/search"] input[name="q"]').first().press("Enter")]);
+  const firstHit = page.locator('main a[href^="/entities/"]').first();
+  assert.equal(await firstHit.getAttribute("href"), "/entities/hikvision", "hikvision is the first hit");
+
+  step("open the entity");
+  await Promise.all([page.waitForURL(/\/entities\/hikvision$/), firstHit.click()]);
+  const entityText = await page.locator("main").innerText();
+  assert.match(entityText, /Hikvision/);
+  assert.match(entityText, /84 FR 54002/, "the listing's citation is shown");
+  assert.match(entityText, /38\.88/, "CETHIK's share is shown");
+
+  step("open its graph");
+  await Promise.all([page.waitForURL(/\/entities\/hikvision\/graph/), page.locator('a[href^="/entities/hikvision/graph"]').first().click()]);
+  assert.equal(await page.locator("main svg").count() >= 1, true, "the graph is drawn as SVG");
+  const graphText = await page.locator("main").innerText();
+  assert.match(graphText, /China Electronics Technology/i, "the owner is in the table");
+  assert.ok((await page.locator('main svg a[href="/entities/cethik"], main svg a[*|href="/entities/cethik"]').count()) >= 1, "graph nodes link to their pages");
+  await page.screenshot({ path: join(outDir, "graph.png"), fullPage: true });
+
+  step("find the path aksu-psb → urumqi-psb");
+  await page.goto(base + "/paths");
+  await page.locator('form[action="/paths"] [name="from"]').fill("aksu-psb");
+  await page.locator('form[action="/paths"] [name="to"]').fill("urumqi-psb");
+  await Promise.all([page.waitForURL(/\/paths\?/), page.locator('form[action="/paths"] [type="submit"]').click()]);
+  const pathText = await page.locator("main").innerText();
+  assert.match(pathText, /xuar-psb|Xinjiang Uighur Autonomous Region Public Security Bureau/i, "the path runs through xuar-psb");
+  assert.match(pathText, /2 hops/, "the shortest path has two hops");
+  await page.screenshot({ path: join(outDir, "paths.png"), fullPage: true });
+
+  assert.deepEqual(problems, [], "the browser logged no errors");
+  console.log(`browser: all steps passed; screenshots in ${outDir}`);
+} catch (error) {
+  console.error(error);
+  if (problems.length) console.error("browser problems:\n  " + problems.join("\n  "));
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+  server.kill("SIGTERM");
+  rmSync(work, { recursive: true, force: true });
+}
