@@ -59,6 +59,9 @@ pub enum Command {
         db: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Also load the graph as `serve` does and report the time and memory it takes.
+        #[arg(long)]
+        graph: bool,
     },
 }
 
@@ -114,9 +117,22 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Stats { db, format } => {
+        Command::Stats { db, format, graph } => {
             if !db.exists() {
                 bail!("{}: database does not exist", db.display());
+            }
+            if graph {
+                let resident_before = resident_bytes();
+                let started = Instant::now();
+                let engine = Engine::open(&db)?;
+                let snapshot = engine.snapshot();
+                eprintln!(
+                    "graph: {} nodes, {} edges, loaded in {:.2?}, resident +{} MB",
+                    snapshot.node_count(),
+                    snapshot.edge_count(),
+                    started.elapsed(),
+                    resident_bytes().saturating_sub(resident_before) >> 20
+                );
             }
             let stats = Store::open(&db)?.stats()?;
             match format {
@@ -140,6 +156,17 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Resident memory of this process, from /proc (0 where there is none).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
 }
 
 /// The bundled data directory: `--data`, else `./data`, else the one beside the sources.

@@ -9,10 +9,13 @@
 //! one and swap it in whole (see [`crate::engine`]). This module does no IO of its own.
 
 use crate::model::{in_window, Date, KindSet, RelationKind, Schema, Share};
+use crate::store::EdgeRow;
 use crate::store::{Store, StoreError};
+use hashbrown::{DefaultHashBuilder, HashTable};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::{Directed, Graph};
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 /// A node: the few facts traversals and listings of results need. Details live in the store.
 #[derive(Debug, Clone)]
@@ -122,7 +125,7 @@ pub struct Neighbourhood {
 /// An immutable picture of the whole graph at one data version.
 pub struct Snapshot {
     pub graph: Graph<Node, Edge, Directed, u32>,
-    index: HashMap<Box<str>, u32>,
+    index: IdIndex,
     outgoing: Adjacency,
     incoming: Adjacency,
     listing_offsets: Vec<u32>,
@@ -132,100 +135,55 @@ pub struct Snapshot {
     pub data_version: i64,
 }
 
+/// Entity id → node, holding only node numbers: the ids themselves live once, in the nodes.
+#[derive(Default)]
+struct IdIndex {
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl IdIndex {
+    fn with_capacity(n: usize) -> IdIndex {
+        IdIndex {
+            table: HashTable::with_capacity(n),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
+    fn insert(&mut self, nodes: &[petgraph::graph::Node<Node, u32>], node: u32) {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(&*nodes[node as usize].weight.id);
+        self.table
+            .insert_unique(hash, node, |n| hasher.hash_one(&*nodes[*n as usize].weight.id));
+    }
+
+    fn get(&self, nodes: &[petgraph::graph::Node<Node, u32>], id: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(id);
+        self.table
+            .find(hash, |n| &*nodes[*n as usize].weight.id == id)
+            .copied()
+    }
+}
+
 impl Snapshot {
     /// Reads the whole store into a new snapshot.
+    ///
+    /// Two threads: this one decodes SQLite rows (a connection cannot be shared), a second one
+    /// builds the graph from batches of them, so loading takes about the longer of the two.
     pub fn load(store: &Store) -> Result<Snapshot, StoreError> {
-        let mut graph: Graph<Node, Edge, Directed, u32> = Graph::default();
-        let mut node_of_eid: Vec<u32> = Vec::new();
-        let mut index = HashMap::new();
-        store.scan_entities(|row| {
-            let eid = row.eid as usize;
-            if node_of_eid.len() <= eid {
-                node_of_eid.resize(eid + 1, u32::MAX);
-            }
-            let node = graph.add_node(Node {
-                id: row.id.into(),
-                name: row.name.into(),
-                schema: row.schema,
-            });
-            node_of_eid[eid] = node.index() as u32;
-            index.insert(Box::<str>::from(row.id), node.index() as u32);
-        })?;
-        let lookup = |eid: i64| -> Result<u32, StoreError> {
-            node_of_eid
-                .get(eid as usize)
-                .copied()
-                .filter(|n| *n != u32::MAX)
-                .ok_or_else(|| StoreError::Corrupt(format!("relation or listing names missing entity {eid}")))
-        };
-        let mut failure = None;
-        store.scan_relations(|row| match (lookup(row.source_eid), lookup(row.target_eid)) {
-            (Ok(s), Ok(t)) => {
-                graph.add_edge(
-                    NodeIndex::new(s as usize),
-                    NodeIndex::new(t as usize),
-                    Edge {
-                        rid: row.rid,
-                        kind: row.kind,
-                        share: row.share,
-                        start_date: row.start_date,
-                        end_date: row.end_date,
-                    },
-                );
-            }
-            (Err(e), _) | (_, Err(e)) => failure = Some(e),
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
-
-        let mut list_names: Vec<String> = Vec::new();
-        let mut by_node: Vec<(u32, ListingFact)> = Vec::new();
-        let mut failure = None;
-        store.scan_listings(|row| {
-            let list = match list_names.iter().position(|l| l == row.list) {
-                Some(i) => i,
-                None => {
-                    list_names.push(row.list.to_string());
-                    list_names.len() - 1
-                }
-            };
-            match lookup(row.entity_eid) {
-                Ok(node) => by_node.push((
-                    node,
-                    ListingFact {
-                        list: list as u16,
-                        start_date: row.start_date,
-                        end_date: row.end_date,
-                    },
-                )),
-                Err(e) => failure = Some(e),
-            }
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        by_node.sort_by_key(|(node, _)| *node);
-        let node_count = graph.node_count();
-        let mut listing_offsets = vec![0u32; node_count + 1];
-        for (node, _) in &by_node {
-            listing_offsets[*node as usize + 1] += 1;
-        }
-        for i in 0..node_count {
-            listing_offsets[i + 1] += listing_offsets[i];
-        }
-        let listings = by_node.into_iter().map(|(_, fact)| fact).collect();
-
-        let (outgoing, incoming) = freeze(&graph);
-        Ok(Snapshot {
-            graph,
-            index,
-            outgoing,
-            incoming,
-            listing_offsets,
-            listings,
-            list_names,
-            data_version: store.data_version()?,
+        let (entity_count, relation_count) = store.counts()?;
+        let data_version = store.data_version()?;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Rows>(8);
+            let builder = scope.spawn(move || build(receiver, entity_count, relation_count));
+            let scanned = scan(store, &sender);
+            drop(sender);
+            let mut snapshot = builder
+                .join()
+                .map_err(|_| StoreError::Corrupt("the graph builder failed".into()))??;
+            scanned?;
+            snapshot.data_version = data_version;
+            Ok(snapshot)
         })
     }
 
@@ -239,7 +197,7 @@ impl Snapshot {
 
     /// The node of an entity id.
     pub fn find(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(self.graph.raw_nodes(), id)
     }
 
     pub fn node(&self, node: u32) -> &Node {
@@ -492,34 +450,177 @@ fn with_marks<R>(nodes: usize, f: impl FnOnce(&mut Marks) -> R) -> R {
 }
 
 /// Freezes the outgoing and incoming CSR arrays of a graph.
+/// Rows on their way from the SQLite reader to the graph builder, in batches.
+enum Rows {
+    Entities(Vec<(i64, Node)>),
+    Relations(Vec<EdgeRow>),
+    Listings(Vec<ListedRow>),
+}
+
+/// A listing on its way: entity row id, list name, start and end dates.
+type ListedRow = (i64, Box<str>, Option<Date>, Option<Date>);
+
+const BATCH: usize = 16 * 1024;
+
+/// Reads every entity, relation and listing in batches. Stops quietly if the builder has
+/// stopped (it reports why).
+fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut open = true;
+    store.scan_entities(|row| {
+        batch.push((
+            row.eid,
+            Node {
+                id: row.id.into(),
+                name: row.name.into(),
+                schema: row.schema,
+            },
+        ));
+        if batch.len() == BATCH && open {
+            open = sender.send(Rows::Entities(std::mem::take(&mut batch))).is_ok();
+        }
+    })?;
+    open = open && sender.send(Rows::Entities(std::mem::take(&mut batch))).is_ok();
+    let mut batch = Vec::with_capacity(BATCH);
+    store.scan_relations(|row| {
+        batch.push(row);
+        if batch.len() == BATCH && open {
+            open = sender.send(Rows::Relations(std::mem::take(&mut batch))).is_ok();
+        }
+    })?;
+    open = open && sender.send(Rows::Relations(batch)).is_ok();
+    let mut listings = Vec::new();
+    store.scan_listings(|row| {
+        listings.push((row.entity_eid, row.list.into(), row.start_date, row.end_date))
+    })?;
+    if open {
+        let _ = sender.send(Rows::Listings(listings));
+    }
+    Ok(())
+}
+
+/// Builds a snapshot from the rows [`scan`] sends.
+fn build(
+    receiver: Receiver<Rows>,
+    entity_count: usize,
+    relation_count: usize,
+) -> Result<Snapshot, StoreError> {
+    let mut graph: Graph<Node, Edge, Directed, u32> = Graph::with_capacity(entity_count, relation_count);
+    let mut node_of_eid: Vec<u32> = Vec::with_capacity(entity_count + 1);
+    let mut index = IdIndex::with_capacity(entity_count);
+    let mut list_names: Vec<String> = Vec::new();
+    let mut by_node: Vec<(u32, ListingFact)> = Vec::new();
+    let missing = |eid: i64| StoreError::Corrupt(format!("relation or listing names missing entity {eid}"));
+    for rows in receiver {
+        match rows {
+            Rows::Entities(rows) => {
+                for (eid, node) in rows {
+                    let eid = eid as usize;
+                    if node_of_eid.len() <= eid {
+                        node_of_eid.resize(eid + 1, u32::MAX);
+                    }
+                    let node = graph.add_node(node).index() as u32;
+                    node_of_eid[eid] = node;
+                    index.insert(graph.raw_nodes(), node);
+                }
+            }
+            Rows::Relations(rows) => {
+                let lookup = |eid: i64| {
+                    node_of_eid
+                        .get(eid as usize)
+                        .copied()
+                        .filter(|n| *n != u32::MAX)
+                        .ok_or_else(|| missing(eid))
+                };
+                for row in rows {
+                    let (s, t) = (lookup(row.source_eid)?, lookup(row.target_eid)?);
+                    graph.add_edge(
+                        NodeIndex::new(s as usize),
+                        NodeIndex::new(t as usize),
+                        Edge {
+                            rid: row.rid,
+                            kind: row.kind,
+                            share: row.share,
+                            start_date: row.start_date,
+                            end_date: row.end_date,
+                        },
+                    );
+                }
+            }
+            Rows::Listings(rows) => {
+                for (eid, list, start_date, end_date) in rows {
+                    let list = match list_names.iter().position(|l| **l == *list) {
+                        Some(i) => i,
+                        None => {
+                            list_names.push(list.into());
+                            list_names.len() - 1
+                        }
+                    };
+                    let node = node_of_eid
+                        .get(eid as usize)
+                        .copied()
+                        .filter(|n| *n != u32::MAX)
+                        .ok_or_else(|| missing(eid))?;
+                    by_node.push((
+                        node,
+                        ListingFact {
+                            list: list as u16,
+                            start_date,
+                            end_date,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    by_node.sort_by_key(|(node, _)| *node);
+    let node_count = graph.node_count();
+    let mut listing_offsets = vec![0u32; node_count + 1];
+    for (node, _) in &by_node {
+        listing_offsets[*node as usize + 1] += 1;
+    }
+    for i in 0..node_count {
+        listing_offsets[i + 1] += listing_offsets[i];
+    }
+    let listings = by_node.into_iter().map(|(_, fact)| fact).collect();
+    let (outgoing, incoming) = freeze(&graph);
+    Ok(Snapshot {
+        graph,
+        index,
+        outgoing,
+        incoming,
+        listing_offsets,
+        listings,
+        list_names,
+        data_version: 0,
+    })
+}
+
 fn freeze(graph: &Graph<Node, Edge, Directed, u32>) -> (Adjacency, Adjacency) {
     let n = graph.node_count();
     let edges = graph.raw_edges();
-    let outgoing = Adjacency::build(
-        n,
-        edges.iter().enumerate().map(|(i, e)| {
-            (
-                e.source().index() as u32,
-                Adjacent {
-                    node: e.target().index() as u32,
+    let side = |from_source: bool| {
+        Adjacency::build(
+            n,
+            edges.iter().enumerate().map(move |(i, e)| {
+                let (row, other) = if from_source {
+                    (e.source(), e.target())
+                } else {
+                    (e.target(), e.source())
+                };
+                let entry = Adjacent {
+                    node: other.index() as u32,
                     edge: i as u32,
                     kind: e.weight.kind,
-                },
-            )
-        }),
-    );
-    let incoming = Adjacency::build(
-        n,
-        edges.iter().enumerate().map(|(i, e)| {
-            (
-                e.target().index() as u32,
-                Adjacent {
-                    node: e.source().index() as u32,
-                    edge: i as u32,
-                    kind: e.weight.kind,
-                },
-            )
-        }),
-    );
-    (outgoing, incoming)
+                };
+                (row.index() as u32, entry)
+            }),
+        )
+    };
+    // The two directions are independent: build them side by side.
+    std::thread::scope(|scope| {
+        let incoming = scope.spawn(|| side(false));
+        let outgoing = side(true);
+        (outgoing, incoming.join().expect("adjacency build"))
+    })
 }

@@ -421,6 +421,17 @@ impl Store {
         Ok(())
     }
 
+    /// Numbers of entities and relations, to size the graph before loading it.
+    pub fn counts(&self) -> Result<(usize, usize)> {
+        let count = |sql: &str| -> Result<usize> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as usize)
+        };
+        Ok((
+            count("SELECT count(*) FROM entities")?,
+            count("SELECT count(*) FROM relations")?,
+        ))
+    }
+
     /// Calls `f` for every relation, in rid order.
     pub fn scan_relations(&self, mut f: impl FnMut(EdgeRow)) -> Result<()> {
         let mut stmt = self.conn.prepare(
