@@ -10,6 +10,7 @@ use crate::model::Batch;
 use crate::store::{ApplyReport, ImportRecord, ReadPool, Store, StoreError};
 use arc_swap::ArcSwap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub struct Engine {
@@ -18,18 +19,22 @@ pub struct Engine {
     /// The one writing connection; the mutex orders writers, readers never take it.
     writer: Mutex<Store>,
     readers: ReadPool,
+    /// SQLite's change counter as last seen on the writer: moves when another process commits.
+    seen_changes: AtomicI64,
 }
 
 impl Engine {
     /// Opens (creating if needed) the database at `path` and loads its graph.
     pub fn open(path: &Path) -> Result<Engine, StoreError> {
         let store = Store::open(path)?;
+        let seen_changes = AtomicI64::new(store.change_counter()?);
         let snapshot = Snapshot::load(&store).map_err(|e| e.at(path))?;
         Ok(Engine {
             path: path.to_path_buf(),
             snapshot: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(store),
             readers: ReadPool::new(path),
+            seen_changes,
         })
     }
 
@@ -59,5 +64,22 @@ impl Engine {
             self.snapshot.store(Arc::new(fresh));
         }
         Ok(report)
+    }
+
+    /// Picks up what another process (e.g. `ownergraph import` while serving) committed: if the
+    /// database changed since last seen, a new snapshot is loaded and swapped in whole. Returns
+    /// whether it did. Skips quietly while a write of this process is in progress.
+    pub fn refresh(&self) -> Result<bool, StoreError> {
+        let Ok(store) = self.writer.try_lock() else {
+            return Ok(false);
+        };
+        let changes = store.change_counter()?;
+        if changes == self.seen_changes.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let fresh = Snapshot::load(&store)?;
+        self.snapshot.store(Arc::new(fresh));
+        self.seen_changes.store(changes, Ordering::Release);
+        Ok(true)
     }
 }

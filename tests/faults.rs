@@ -278,3 +278,31 @@ fn readers_see_the_old_or_the_new_graph_never_a_mixture() {
     );
     assert!(seen.contains(&old), "the reader ran during the import");
 }
+
+#[test]
+fn an_import_by_another_process_is_picked_up_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = entity_list_db(dir.path());
+    let engine = Engine::open(&db).unwrap();
+    let before = engine.snapshot().node_count();
+    assert!(!engine.refresh().unwrap(), "nothing changed yet");
+
+    let status = Command::new(binary())
+        .args(["import", "--db"])
+        .arg(&db)
+        .args(["--format", "ofac-sdn"])
+        .arg(common::sdn_csv())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        engine.snapshot().node_count(),
+        before,
+        "the old graph until refreshed"
+    );
+    assert!(engine.refresh().unwrap(), "the other process's commit is seen");
+    assert_eq!(engine.snapshot().node_count(), before + 14_965);
+    assert!(!engine.refresh().unwrap(), "and only once");
+}

@@ -478,6 +478,11 @@ impl Store {
             .query_row("SELECT coalesce(max(iid), 0) FROM imports", [], |r| r.get(0))?)
     }
 
+    /// SQLite's `PRAGMA data_version`: changes when another connection commits to the file.
+    pub fn change_counter(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Moves everything in the write-ahead log into the main file and empties the log.
     pub fn checkpoint(&self) -> Result<()> {
         self.conn

@@ -170,6 +170,20 @@ pub fn app(
 /// Serves the engine at `addr` until interrupted.
 pub async fn serve(engine: Engine, addr: &str) -> std::io::Result<()> {
     let engine = web::Data::new(engine);
+    // Imports run by other processes become visible within a second, as a whole.
+    let watched = engine.clone().into_inner();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        match watched.refresh() {
+            Ok(true) => tracing::info!(
+                "database changed on disk: now {} entities, {} relations",
+                watched.snapshot().node_count(),
+                watched.snapshot().edge_count()
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!("could not reload the changed database: {e}"),
+        }
+    });
     actix_web::HttpServer::new(move || app(engine.clone()))
         .bind(addr)?
         .run()
