@@ -14,8 +14,11 @@ use crate::store::{Store, StoreError};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::{Directed, Graph};
+use std::any::Any;
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 /// A node: the few facts traversals and listings of results need. Details live in the store.
 #[derive(Debug, Clone)]
@@ -131,6 +134,8 @@ pub struct Snapshot {
     listing_offsets: Vec<u32>,
     listings: Vec<ListingFact>,
     pub list_names: Vec<String>,
+    /// Answers derived from this snapshot's data (page summaries, facets), computed once each.
+    memo: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
     /// Import count at build time: tells pages and caches which data they show.
     pub data_version: i64,
 }
@@ -185,6 +190,24 @@ impl Snapshot {
             snapshot.data_version = data_version;
             Ok(snapshot)
         })
+    }
+
+    /// `make`'s answer for this snapshot, computed on first use and kept until the next
+    /// snapshot replaces this one (so it is never stale). `key` names what is kept.
+    pub fn memo<T: Any + Send + Sync, E>(
+        &self,
+        key: &'static str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        if let Some(kept) = self.memo.lock().expect("memo lock").get(key) {
+            if let Ok(kept) = kept.clone().downcast::<T>() {
+                return Ok(kept);
+            }
+        }
+        // Computed outside the lock: two first requests may both compute; both answers agree.
+        let fresh = Arc::new(make()?);
+        self.memo.lock().expect("memo lock").insert(key, fresh.clone());
+        Ok(fresh)
     }
 
     pub fn node_count(&self) -> usize {
@@ -592,6 +615,7 @@ fn build(
         listing_offsets,
         listings,
         list_names,
+        memo: Mutex::default(),
         data_version: 0,
     })
 }

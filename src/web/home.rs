@@ -38,7 +38,11 @@ pub struct HomePage {
 pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpResponse, WebError> {
     format.respond(|| {
         let snapshot = engine.snapshot();
-        let (lists, listings) = engine.read(|store| Ok((store.lists()?, store.stats()?.listings)))?;
+        // Whole-table counts: computed once per snapshot, not per request.
+        let summary = snapshot.memo("home", || {
+            engine.read(|store| Ok((store.lists()?, store.stats()?.listings)))
+        })?;
+        let (lists, listings) = (summary.0.clone(), summary.1);
         let entry_points = ENTRY_POINTS
             .iter()
             .filter_map(|id| snapshot.find(id))
