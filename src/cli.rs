@@ -60,6 +60,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Manage the accounts that may curate (reading needs none).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add an account. The password is prompted for (without echo) on a terminal, otherwise
+    /// read from the first line of standard input.
+    Add {
+        name: String,
+        /// `admin` (may also revert changes) or `curator`.
+        #[arg(long)]
+        role: crate::accounts::Role,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Remove an account and end its sessions; its recorded changes keep its name.
+    Remove {
+        name: String,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,6 +171,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::User { action } => user(action),
     }
 }
 
@@ -278,4 +311,68 @@ fn import_one(
         }
     }
     Ok(report)
+}
+
+/// Opens an existing database for account management; accounts in a new, empty file would
+/// stop `serve` from building it from the bundled data.
+fn existing_store(db: &Path) -> Result<Store> {
+    if !db.exists() {
+        bail!(
+            "{}: database does not exist; create it with `ownergraph serve` or `ownergraph import` first",
+            db.display()
+        );
+    }
+    Store::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+fn user(action: UserAction) -> Result<()> {
+    match action {
+        UserAction::Add { name, role, db } => {
+            let mut store = existing_store(&db)?;
+            let password = read_password(&name)?;
+            crate::accounts::add_user(&mut store, &name, role, &password)?;
+            eprintln!("{}: added {role} {name}", db.display());
+            Ok(())
+        }
+        UserAction::List { db, format } => {
+            let users = existing_store(&db)?.users()?;
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&users)?),
+                OutputFormat::Text => {
+                    for u in &users {
+                        println!("{:<24} {:<8} {}", u.name, u.role, u.created_at);
+                    }
+                }
+            }
+            Ok(())
+        }
+        UserAction::Remove { name, db } => {
+            existing_store(&db)?.remove_user(&name)?;
+            eprintln!("{}: removed {name}", db.display());
+            Ok(())
+        }
+    }
+}
+
+/// The new account's password: prompted twice without echo on a terminal, else one line of
+/// standard input (for scripts: `echo "$PASSWORD" | ownergraph user add ...`).
+fn read_password(name: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: "))?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password.to_string())
 }

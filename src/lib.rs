@@ -3,6 +3,7 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
 
+pub mod accounts;
 pub mod cli;
 pub mod engine;
 pub mod generate;
