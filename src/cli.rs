@@ -31,6 +31,10 @@ pub enum Command {
         /// Directory of datasets to build a missing database from.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Mark session cookies Secure even when requests do not say they came over TLS
+        /// (e.g. behind a TLS-terminating proxy that sets no X-Forwarded-Proto).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Import files into a database (created empty if it does not exist), all in one transaction each.
     Import {
@@ -102,7 +106,12 @@ pub enum OutputFormat {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { db, addr, data } => serve(&db, &addr, data),
+        Command::Serve {
+            db,
+            addr,
+            data,
+            secure_cookies,
+        } => serve(&db, &addr, data, secure_cookies),
         Command::Import {
             db,
             format,
@@ -191,7 +200,7 @@ fn data_dir(requested: Option<PathBuf>) -> Result<PathBuf> {
     bail!("no bundled data directory found; pass --data DIR")
 }
 
-fn serve(db: &Path, addr: &str, data: Option<PathBuf>) -> Result<()> {
+fn serve(db: &Path, addr: &str, data: Option<PathBuf>, secure_cookies: bool) -> Result<()> {
     let fresh = !db.exists();
     let started = Instant::now();
     let engine = if fresh {
@@ -215,7 +224,13 @@ fn serve(db: &Path, addr: &str, data: Option<PathBuf>) -> Result<()> {
     );
     eprintln!("serving on http://{addr}/");
     actix_web::rt::System::new()
-        .block_on(crate::web::serve(engine, addr))
+        .block_on(crate::web::serve(
+            engine,
+            addr,
+            crate::web::CookiePolicy {
+                secure: secure_cookies,
+            },
+        ))
         .with_context(|| format!("serving on {addr}"))
 }
 

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod cli;
+pub mod curation;
 pub mod engine;
 pub mod generate;
 pub mod graph;

@@ -366,10 +366,12 @@ impl Store {
                     .optional()?;
                 match current {
                     None => return Err(gone("relation")),
-                    Some(current) if current != wanted_end => return Err(StoreError::Conflict(format!(
+                    Some(current) if current != wanted_end => {
+                        return Err(StoreError::Conflict(format!(
                         "change {cid} cannot be reverted: the relation's end date has changed since (now {})",
                         current.as_deref().unwrap_or("none")
-                    ))),
+                    )))
+                    }
                     Some(_) => {}
                 }
                 tx.execute("UPDATE relations SET end_date = NULL WHERE rid = ?1", [row_id])?;

@@ -5,9 +5,13 @@
 //! the `Accept` header or a `.json` suffix on the path. Handlers stay thin: parse, call the
 //! domain, render.
 
+mod account;
+mod curation;
 mod entity;
 mod error;
 mod home;
+
+pub use account::CookiePolicy;
 
 pub use error::{AppError, WebError};
 
@@ -112,8 +116,27 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
     })
 }
 
+/// Turns an unreadable form body into a 400 in the request's format.
+fn form_error(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    WebError {
+        error: AppError::BadRequest(format!("unreadable form: {err}")),
+        format: Format::of(req),
+    }
+    .into()
+}
+
 /// Registers every route; used by `serve` and by the integration tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().error_handler(form_error))
+        .route("/login", web::get().to(account::login_form))
+        .route("/login", web::post().to(account::login))
+        .route("/logout", web::post().to(account::logout))
+        .route("/changes", web::get().to(curation::changes))
+        .route("/changes/{id}/revert", web::post().to(curation::revert))
+        .route("/relations/{rid}/end", web::post().to(curation::end_relation))
+        .route("/entities/{id}/relations", web::post().to(curation::add_relation))
+        .route("/entities/{id}/aliases", web::post().to(curation::add_alias))
+        .route("/entities/{id}/notes", web::post().to(curation::add_note));
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/static/style.css", web::get().to(style))
@@ -143,9 +166,10 @@ pub fn app(
 }
 
 /// Serves the engine at `addr` until interrupted.
-pub async fn serve(engine: Engine, addr: &str) -> std::io::Result<()> {
+pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io::Result<()> {
     let engine = web::Data::new(engine);
-    actix_web::HttpServer::new(move || app(engine.clone()))
+    let cookies = web::Data::new(cookies);
+    actix_web::HttpServer::new(move || app(engine.clone()).app_data(cookies.clone()))
         .bind(addr)?
         .run()
         .await
