@@ -213,6 +213,18 @@ async fn session_cookie_is_http_only_strict_and_secure_over_tls() {
         "{set}"
     );
     assert!(!set.contains("Secure"), "plain HTTP on loopback: {set}");
+    let form = send(
+        &app,
+        TestRequest::get()
+            .uri("/login")
+            .insert_header(("X-Forwarded-Proto", "https")),
+    )
+    .await;
+    assert!(
+        form.set_cookie.iter().all(|c| c.contains("Secure")),
+        "behind TLS: {:?}",
+        form.set_cookie
+    );
     let token = reply.cookie("ownergraph_session").unwrap();
     assert_eq!(token.len(), 64);
     // Only the token's SHA-256 is stored.
