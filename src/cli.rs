@@ -31,6 +31,10 @@ pub enum Command {
         /// Directory of datasets to build a missing database from.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Mark session cookies Secure even when requests do not say they came over TLS
+        /// (e.g. behind a TLS-terminating proxy that sets no X-Forwarded-Proto).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Import files into a database (created empty if it does not exist), all in one transaction each.
     Import {
@@ -63,6 +67,38 @@ pub enum Command {
         #[arg(long)]
         graph: bool,
     },
+    /// Manage the accounts that may curate (reading needs none).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add an account. The password is prompted for (without echo) on a terminal, otherwise
+    /// read from the first line of standard input.
+    Add {
+        name: String,
+        /// `admin` (may also revert changes) or `curator`.
+        #[arg(long)]
+        role: crate::accounts::Role,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Remove an account and end its sessions; its recorded changes keep its name.
+    Remove {
+        name: String,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,7 +109,12 @@ pub enum OutputFormat {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { db, addr, data } => serve(&db, &addr, data),
+        Command::Serve {
+            db,
+            addr,
+            data,
+            secure_cookies,
+        } => serve(&db, &addr, data, secure_cookies),
         Command::Import {
             db,
             format,
@@ -155,6 +196,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::User { action } => user(action),
     }
 }
 
@@ -185,7 +227,7 @@ fn data_dir(requested: Option<PathBuf>) -> Result<PathBuf> {
     bail!("no bundled data directory found; pass --data DIR")
 }
 
-fn serve(db: &Path, addr: &str, data: Option<PathBuf>) -> Result<()> {
+fn serve(db: &Path, addr: &str, data: Option<PathBuf>, secure_cookies: bool) -> Result<()> {
     let fresh = !db.exists();
     let started = Instant::now();
     let engine = if fresh {
@@ -209,7 +251,13 @@ fn serve(db: &Path, addr: &str, data: Option<PathBuf>) -> Result<()> {
     );
     eprintln!("serving on http://{addr}/");
     actix_web::rt::System::new()
-        .block_on(crate::web::serve(engine, addr))
+        .block_on(crate::web::serve(
+            engine,
+            addr,
+            crate::web::CookiePolicy {
+                secure: secure_cookies,
+            },
+        ))
         .with_context(|| format!("serving on {addr}"))
 }
 
@@ -305,4 +353,68 @@ fn import_one(
         }
     }
     Ok(report)
+}
+
+/// Opens an existing database for account management; accounts in a new, empty file would
+/// stop `serve` from building it from the bundled data.
+fn existing_store(db: &Path) -> Result<Store> {
+    if !db.exists() {
+        bail!(
+            "{}: database does not exist; create it with `ownergraph serve` or `ownergraph import` first",
+            db.display()
+        );
+    }
+    Store::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+fn user(action: UserAction) -> Result<()> {
+    match action {
+        UserAction::Add { name, role, db } => {
+            let mut store = existing_store(&db)?;
+            let password = read_password(&name)?;
+            crate::accounts::add_user(&mut store, &name, role, &password)?;
+            eprintln!("{}: added {role} {name}", db.display());
+            Ok(())
+        }
+        UserAction::List { db, format } => {
+            let users = existing_store(&db)?.users()?;
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&users)?),
+                OutputFormat::Text => {
+                    for u in &users {
+                        println!("{:<24} {:<8} {}", u.name, u.role, u.created_at);
+                    }
+                }
+            }
+            Ok(())
+        }
+        UserAction::Remove { name, db } => {
+            existing_store(&db)?.remove_user(&name)?;
+            eprintln!("{}: removed {name}", db.display());
+            Ok(())
+        }
+    }
+}
+
+/// The new account's password: prompted twice without echo on a terminal, else one line of
+/// standard input (for scripts: `echo "$PASSWORD" | ownergraph user add ...`).
+fn read_password(name: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: "))?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password.to_string())
 }

@@ -82,4 +82,27 @@ impl Engine {
         self.seen_changes.store(changes, Ordering::Release);
         Ok(true)
     }
+
+    /// Runs a write that does not touch the graph (accounts, sessions) on the writing
+    /// connection, in order with every other write.
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
+        let mut store = self
+            .writer
+            .lock()
+            .expect("writer lock poisoned by a panicking write");
+        f(&mut store)
+    }
+
+    /// Runs a write to the data (a curated change, in its own transaction), then swaps in a
+    /// snapshot that includes it, as [`Engine::apply`] does for an import.
+    pub fn change<T, E: From<StoreError>>(&self, f: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
+        let mut store = self
+            .writer
+            .lock()
+            .expect("writer lock poisoned by a panicking write");
+        let value = f(&mut store)?;
+        let fresh = Snapshot::load(&store)?;
+        self.snapshot.store(Arc::new(fresh));
+        Ok(value)
+    }
 }

@@ -3,7 +3,9 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
 
+pub mod accounts;
 pub mod cli;
+pub mod curation;
 pub mod engine;
 pub mod generate;
 pub mod graph;

@@ -13,11 +13,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+mod accounts;
+mod curation;
+
+pub use accounts::{SessionRow, UserRow};
+pub use curation::{Annotation, Change, NewChange};
+
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
 
 /// Migrations in order; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/004_curation.sql"),
+];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -46,6 +55,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unexpected value in the database: {0}")]
     Value(#[from] rusqlite::types::FromSqlError),
+    /// A write names a row that does not exist (an unknown user, relation or change).
+    #[error("{0}")]
+    NotFound(String),
+    /// A write conflicts with what the database holds (a duplicate, an already reverted change).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {
@@ -118,6 +133,8 @@ pub struct ListSummary {
 /// A relation seen from one of its ends, with the other party named.
 #[derive(Debug, Clone, Serialize)]
 pub struct RelationView {
+    /// The relation's row id: what curation forms name it by.
+    pub rid: i64,
     #[serde(flatten)]
     pub relation: Relation,
     pub other_id: String,
@@ -378,7 +395,7 @@ impl Store {
     fn relation_views(&self, eid: i64, this_end: &str, other_end: &str) -> Result<Vec<RelationView>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {RELATION_COLUMNS}, o.id, o.name, o.schema,
-                    EXISTS (SELECT 1 FROM listings l WHERE l.entity_eid = o.eid)
+                    EXISTS (SELECT 1 FROM listings l WHERE l.entity_eid = o.eid), r.rid
              FROM relations r
              JOIN entities s ON s.eid = r.source_eid
              JOIN entities t ON t.eid = r.target_eid
@@ -397,6 +414,7 @@ impl Store {
                 other_name: row.get(n + 1)?,
                 other_schema: parse_column(row, n + 2, "schema")?,
                 other_listed: row.get(n + 3)?,
+                rid: row.get(n + 4)?,
             });
         }
         Ok(out)
@@ -471,11 +489,15 @@ impl Store {
         Ok(())
     }
 
-    /// Number of import records: a cheap data version for pages and caches.
+    /// Number of import records plus curated changes: a cheap data version for pages and
+    /// caches that grows with every write to the data.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT coalesce(max(iid), 0) FROM imports", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT coalesce((SELECT max(iid) FROM imports), 0)
+                  + coalesce((SELECT max(cid) FROM changes), 0)",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// SQLite's `PRAGMA data_version`: changes when another connection commits to the file.

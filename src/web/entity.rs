@@ -1,10 +1,11 @@
 //! The entity page: names, identifiers, listings with citations, relations in and out.
 
 use super::{AppError, Format, WebError};
+use crate::accounts::Session;
 use crate::engine::Engine;
 use crate::model::{Entity, Listing, RelationKind};
-use crate::store::RelationView;
-use actix_web::{web, HttpResponse};
+use crate::store::{Annotation, Change, RelationView};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
 
@@ -26,8 +27,17 @@ pub struct EntityPage {
     pub entity: Entity,
     pub listings: Vec<Listing>,
     pub relations: Vec<RelationGroup>,
+    /// Curated aliases and notes (imported ones are in `entity`).
+    pub annotations: Vec<Annotation>,
+    /// Curated changes touching this entity, newest first.
+    pub history: Vec<Change>,
+    /// Who is signed in: the curation forms show only then.
+    pub viewer: Option<Session>,
     pub data_version: i64,
 }
+
+/// How many changes the entity page's history shows.
+const HISTORY_SHOWN: u32 = 100;
 
 fn group(views: Vec<RelationView>, direction: &'static str) -> Vec<RelationGroup> {
     let mut groups: Vec<RelationGroup> = Vec::new();
@@ -52,13 +62,20 @@ fn group(views: Vec<RelationView>, direction: &'static str) -> Vec<RelationGroup
 
 pub async fn entity(
     format: Format,
+    req: HttpRequest,
     engine: web::Data<Engine>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     format.respond(|| {
-        let detail = engine
-            .read(|store| store.entity_detail(&id))?
-            .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
+        let (detail, annotations, history) = engine.read(|store| {
+            Ok((
+                store.entity_detail(&id)?,
+                store.annotations(&id)?,
+                store.changes(Some(&id), HISTORY_SHOWN)?,
+            ))
+        })?;
+        let detail =
+            detail.ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
         let mut relations = group(detail.incoming, "in");
         relations.extend(group(detail.outgoing, "out"));
         Ok(EntityPage {
@@ -66,6 +83,9 @@ pub async fn entity(
             entity: detail.entity,
             listings: detail.listings,
             relations,
+            annotations,
+            history,
+            viewer: super::account::viewer(&req, &engine)?,
             data_version: engine.snapshot().data_version,
         })
     })

@@ -15,6 +15,17 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Internal(String),
+    /// Not signed in, or a wrong password.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed (role), or a missing or wrong CSRF token.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The write clashes with the data as it is.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
 }
 
 impl From<StoreError> for AppError {
@@ -45,6 +56,10 @@ impl ResponseError for WebError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 

@@ -5,9 +5,13 @@
 //! the `Accept` header or a `.json` suffix on the path. Handlers stay thin: parse, call the
 //! domain, render.
 
+mod account;
+mod curation;
 mod entity;
 mod error;
 mod home;
+
+pub use account::CookiePolicy;
 
 pub use error::{AppError, WebError};
 
@@ -112,7 +116,7 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
     })
 }
 
-/// A query string or path segment that does not parse is a 400 in the page's own format.
+/// A query string, path segment or form body that does not parse is a 400 in the page's own format.
 fn bad_query(error: impl std::fmt::Display, req: &HttpRequest) -> actix_web::Error {
     WebError {
         error: AppError::BadRequest(format!("bad parameter: {error}")),
@@ -138,6 +142,16 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
         .app_data(web::PathConfig::default().error_handler(bad_query))
+        .app_data(web::FormConfig::default().error_handler(bad_query))
+        .route("/login", web::get().to(account::login_form))
+        .route("/login", web::post().to(account::login))
+        .route("/logout", web::post().to(account::logout))
+        .route("/changes", web::get().to(curation::changes))
+        .route("/changes/{id}/revert", web::post().to(curation::revert))
+        .route("/relations/{rid}/end", web::post().to(curation::end_relation))
+        .route("/entities/{id}/relations", web::post().to(curation::add_relation))
+        .route("/entities/{id}/aliases", web::post().to(curation::add_alias))
+        .route("/entities/{id}/notes", web::post().to(curation::add_note))
         .route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/static/style.css", web::get().to(style))
@@ -168,7 +182,7 @@ pub fn app(
 }
 
 /// Serves the engine at `addr` until interrupted.
-pub async fn serve(engine: Engine, addr: &str) -> std::io::Result<()> {
+pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io::Result<()> {
     let engine = web::Data::new(engine);
     // Imports run by other processes become visible within a second, as a whole.
     let watched = engine.clone().into_inner();
@@ -184,7 +198,8 @@ pub async fn serve(engine: Engine, addr: &str) -> std::io::Result<()> {
             Err(e) => tracing::warn!("could not reload the changed database: {e}"),
         }
     });
-    actix_web::HttpServer::new(move || app(engine.clone()))
+    let cookies = web::Data::new(cookies);
+    actix_web::HttpServer::new(move || app(engine.clone()).app_data(cookies.clone()))
         .bind(addr)?
         .run()
         .await

@@ -62,3 +62,21 @@ pub fn entity_list_copy() -> tempfile::TempDir {
     }
     dir
 }
+
+/// A private, writable copy of the whole bundled data set, for tests that change it. The
+/// bundled database is built once per test binary and copied, so each test starts alike.
+pub fn bundled_copy() -> (tempfile::TempDir, Engine) {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, template) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("bundled.db");
+        // Dropping the engine closes its connections, which folds the WAL into the file.
+        drop(ownergraph::cli::build_from(&path, &data_dir()).expect("bundled data builds"));
+        (dir, path)
+    });
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("copy.db");
+    std::fs::copy(template, &path).expect("copy the bundled database");
+    let engine = Engine::open(&path).expect("the copy opens");
+    (dir, engine)
+}
