@@ -13,11 +13,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+mod search;
+pub use search::{NameLookup, NameMatch};
+
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
 
 /// Migrations in order; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_search.sql"),
+];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -154,6 +160,7 @@ impl Store {
         let mut store = Store { conn };
         store.configure(path)?;
         store.migrate(path)?;
+        store.ensure_search_index()?;
         Ok(store)
     }
 
@@ -586,13 +593,19 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
         let eid = match existing {
             Some(eid) => {
-                report.entities_changed += update_entity.execute(values)? as u64;
+                let changed = update_entity.execute(values)? as u64;
+                if changed > 0 {
+                    search::reindex_entity(tx, eid, e)?;
+                }
+                report.entities_changed += changed;
                 eid
             }
             None => {
                 insert_entity.execute(values)?;
                 report.entities_added += 1;
-                tx.last_insert_rowid()
+                let eid = tx.last_insert_rowid();
+                search::reindex_entity(tx, eid, e)?;
+                eid
             }
         };
         eids.insert(e.id.as_str(), eid);
