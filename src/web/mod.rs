@@ -8,6 +8,7 @@
 mod entity;
 mod error;
 mod home;
+mod search;
 
 pub use error::{AppError, WebError};
 
@@ -116,6 +117,7 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
+        .route("/search", web::get().to(search::search))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }
