@@ -147,3 +147,184 @@ async fn bad_search_parameters_answer_400_saying_what_is_allowed() {
         .unwrap()
         .starts_with("q: at most 200 characters"));
 }
+
+#[actix_web::test]
+async fn lists_page_shows_every_list_with_members_and_latest_date() {
+    let (status, html) = http_get("/lists", false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<a href="/lists/entity-list">Entity List</a>"#));
+    assert!(html.contains(r#"<a href="/lists/ns-cmic-list">NS-CMIC List</a>"#));
+    let page = http_json("/lists.json", 200).await;
+    let lists = page["lists"].as_array().unwrap();
+    let el = lists.iter().find(|l| l["slug"] == "entity-list").unwrap();
+    assert_eq!(el["members"], 31);
+    assert_eq!(el["latest_start_date"], "2021-06-24");
+    assert_eq!(el["authority"], "US Department of Commerce (BIS)");
+    let cmic = lists.iter().find(|l| l["slug"] == "ns-cmic-list").unwrap();
+    assert_eq!(cmic["members"], 4);
+    assert!(lists.iter().any(|l| l["slug"] == "sdn-list"));
+}
+
+#[actix_web::test]
+async fn a_list_sorts_by_name_and_date() {
+    let (status, html) = http_get("/lists/entity-list", false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Entity List</h1>"));
+    assert!(html.contains("84 FR 54002"));
+    assert!(html.contains(r#"<a href="/entities/hikvision">Hikvision</a>"#));
+    assert!(
+        html.contains(r#"<a href="/lists/entity-list?sort=-name">Name</a> ↑"#),
+        "name is the default order"
+    );
+    assert!(html.contains(r#"<a href="/lists/entity-list?sort=date">Listed</a></th>"#));
+
+    let by_name = http_json("/lists/entity-list", 200).await;
+    assert_eq!(by_name["total"], 31);
+    assert_eq!(by_name["sort"], "name");
+    let names: Vec<&str> = by_name["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 31);
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+
+    let newest = http_json("/lists/entity-list.json?sort=-date", 200).await;
+    assert_eq!(newest["sort"], "-date");
+    assert_eq!(newest["members"][0]["id"], "xpcc");
+    assert_eq!(newest["members"][0]["start_date"], "2021-06-24");
+    assert_eq!(newest["sort_by_date"]["current"], "desc");
+    assert_eq!(newest["sort_by_date"]["href"], "/lists/entity-list?sort=date");
+
+    let oldest = http_json("/lists/entity-list?sort=date", 200).await;
+    let first_two: Vec<&str> = oldest["members"].as_array().unwrap()[..2]
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(first_two.len(), 2);
+    assert!(
+        first_two.contains(&"huawei") && first_two.contains(&"hisilicon"),
+        "{first_two:?}"
+    );
+    assert_eq!(oldest["members"][0]["start_date"], "2019-05-16");
+    let hik = oldest["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "hikvision")
+        .unwrap();
+    assert_eq!(hik["citation"], "84 FR 54002");
+    assert_eq!(hik["license_requirement"], "For all items subject to the EAR");
+
+    let cmic = http_json("/lists/ns-cmic-list", 200).await;
+    assert_eq!(cmic["members"][0]["program"], "CMIC-EO13959");
+}
+
+#[actix_web::test]
+async fn a_long_list_pages() {
+    let first = http_json("/lists/sdn-list", 200).await;
+    let total = first["total"].as_u64().unwrap();
+    assert!(total > 14_000, "{total}");
+    assert_eq!(first["members"].as_array().unwrap().len(), 100);
+    assert_eq!(first["pages"], total.div_ceil(100));
+    assert_eq!(first["next"], "/lists/sdn-list?sort=name&page=2");
+    let second = http_json("/lists/sdn-list?sort=name&page=2", 200).await;
+    assert_eq!(second["prev"], "/lists/sdn-list?sort=name");
+    let last_of_first = first["members"][99]["name"].as_str().unwrap().to_lowercase();
+    let first_of_second = second["members"][0]["name"].as_str().unwrap().to_lowercase();
+    assert!(
+        last_of_first <= first_of_second,
+        "{last_of_first} / {first_of_second}"
+    );
+    let (status, html) = http_get("/lists/sdn-list?page=2", false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("page 2 of {}", total.div_ceil(100))));
+}
+
+#[actix_web::test]
+async fn bad_list_requests_answer_404_and_400() {
+    let error = http_json("/lists/no-such-list", 404).await;
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no list with slug \"no-such-list\""));
+    let (status, _) = http_get("/lists/no-such-list", false).await;
+    assert_eq!(status, 404);
+    let error = http_json("/lists/entity-list?sort=size", 400).await;
+    assert_eq!(
+        error["error"]["message"],
+        "sort: unknown order \"size\"; expected one of name, -name, date, -date"
+    );
+    let error = http_json("/lists/entity-list?page=-1", 400).await;
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("page: a whole number"));
+    let (status, html) = http_get("/lists/entity-list?sort=size", false).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("expected one of name, -name, date, -date"));
+}
+
+#[actix_web::test]
+async fn sources_page_shows_datasets_files_and_counts() {
+    let (status, html) = http_get("/sources", false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<td>entity-list-2019</td>"));
+    assert!(html.contains("sdn.csv"));
+    let page = http_json("/sources.json", 200).await;
+    let datasets = page["datasets"].as_array().unwrap();
+    let el = datasets
+        .iter()
+        .find(|d| d["dataset"] == "entity-list-2019")
+        .unwrap();
+    assert_eq!(el["entities"], 40);
+    assert_eq!(el["relations"], 33);
+    assert_eq!(el["listings"], 35);
+    assert_eq!(el["imports"], 1);
+    let imports = page["imports"].as_array().unwrap();
+    assert_eq!(imports.len(), 2);
+    let sdn = imports.iter().find(|i| i["format"] == "ofac-sdn").unwrap();
+    assert!(sdn["path"].as_str().unwrap().ends_with("sdn.csv"));
+    assert_eq!(sdn["entities"], 14965);
+    assert_eq!(sdn["checksum"].as_str().unwrap().len(), 64);
+    assert!(sdn["imported_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[actix_web::test]
+async fn home_offers_search_lists_and_the_2019_case() {
+    let (status, html) = http_get("/", false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<form class="search big" action="/search""#));
+    assert!(html.contains(r#"<a href="/entities/xuar-psb">"#));
+    assert!(html.contains(r#"<a href="/entities/hikvision">Hikvision</a>"#));
+    assert!(html.contains(r#"<a href="/lists/entity-list?sort=date">84 FR 54002</a>"#));
+    assert!(
+        html.contains(r#"<a href="/search?q=%E6%B5%B7%E5%BA%B7%E5%A8%81%E8%A7%86">海康威视</a>"#),
+        "example searches"
+    );
+    let page = http_json("/", 200).await;
+    assert_eq!(page["entities"], 15005);
+    let el = page["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["slug"] == "entity-list")
+        .unwrap();
+    assert_eq!(el["latest_start_date"], "2021-06-24");
+    let entry: Vec<&str> = page["entry_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(&entry[..2], &["xuar-psb", "hikvision"]);
+    assert_eq!(page["example_searches"][0]["href"], "/search?q=hikvision");
+    // Every example search finds something.
+    for example in page["example_searches"].as_array().unwrap() {
+        let results = http_json(example["href"].as_str().unwrap(), 200).await;
+        assert!(results["total"].as_u64().unwrap() > 0, "{example}");
+    }
+}

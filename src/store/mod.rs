@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+mod browse;
 mod search;
+pub use browse::{DatasetView, ImportView, ListMember, MemberOrder};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").

@@ -8,7 +8,9 @@
 mod entity;
 mod error;
 mod home;
+mod lists;
 mod search;
+mod sources;
 
 pub use error::{AppError, WebError};
 
@@ -118,6 +120,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/search", web::get().to(search::search))
+        .route("/lists", web::get().to(lists::lists))
+        .route("/lists/{slug}", web::get().to(lists::list))
+        .route("/sources", web::get().to(sources::sources))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }
