@@ -11,5 +11,6 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod search;
 pub mod store;
 pub mod web;

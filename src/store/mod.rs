@@ -18,6 +18,10 @@ mod curation;
 
 pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
+mod browse;
+mod search;
+pub use browse::{DatasetView, ImportView, ListMember, MemberOrder};
+pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
@@ -25,6 +29,7 @@ pub const APPLICATION_ID: i32 = 0x4F47_5248;
 /// Migrations in order; `PRAGMA user_version` counts how many have been applied.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_search.sql"),
     include_str!("migrations/004_curation.sql"),
 ];
 
@@ -195,6 +200,7 @@ impl Store {
             let mut store = Store { conn };
             store.configure(path)?;
             store.migrate(path)?;
+            store.ensure_search_index()?;
             Ok(store)
         };
         open().map_err(|e| e.at(path))
@@ -665,13 +671,19 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
         let eid = match existing {
             Some(eid) => {
-                report.entities_changed += update_entity.execute(values)? as u64;
+                let changed = update_entity.execute(values)? as u64;
+                if changed > 0 {
+                    search::reindex_entity(tx, eid, e)?;
+                }
+                report.entities_changed += changed;
                 eid
             }
             None => {
                 insert_entity.execute(values)?;
                 report.entities_added += 1;
-                tx.last_insert_rowid()
+                let eid = tx.last_insert_rowid();
+                search::reindex_entity(tx, eid, e)?;
+                eid
             }
         };
         eids.insert(e.id.as_str(), eid);

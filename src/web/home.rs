@@ -17,6 +17,22 @@ const ENTRY_POINTS: &[&str] = &[
     "ofac-306",
 ];
 
+/// Searches worth trying: folding of case, legal forms and Chinese names.
+const EXAMPLE_SEARCHES: &[&str] = &[
+    "hikvision",
+    "Hangzhou Hikvision Digital Technology Company Limited",
+    "海康威视",
+    "public security bureau",
+    "Banco Nacional de Cuba",
+];
+
+/// A search to try, with its URL.
+#[derive(Serialize)]
+pub struct ExampleSearch {
+    pub q: String,
+    pub href: String,
+}
+
 #[derive(Serialize)]
 pub struct EntryPoint {
     pub id: String,
@@ -32,6 +48,7 @@ pub struct HomePage {
     pub listings: u64,
     pub lists: Vec<ListSummary>,
     pub entry_points: Vec<EntryPoint>,
+    pub example_searches: Vec<ExampleSearch>,
     pub data_version: i64,
 }
 
@@ -61,6 +78,16 @@ pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpRespo
             listings,
             lists,
             entry_points,
+            example_searches: EXAMPLE_SEARCHES
+                .iter()
+                .map(|q| ExampleSearch {
+                    q: q.to_string(),
+                    href: format!(
+                        "/search?{}",
+                        serde_urlencoded::to_string([("q", q)]).expect("string pairs always encode")
+                    ),
+                })
+                .collect(),
             data_version: snapshot.data_version,
         })
     })

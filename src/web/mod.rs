@@ -10,6 +10,9 @@ mod curation;
 mod entity;
 mod error;
 mod home;
+mod lists;
+mod search;
+mod sources;
 
 pub use account::CookiePolicy;
 
@@ -154,6 +157,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/notes", web::post().to(curation::add_note))
         .route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
+        .route("/search", web::get().to(search::search))
+        .route("/lists", web::get().to(lists::lists))
+        .route("/lists/{slug}", web::get().to(lists::list))
+        .route("/sources", web::get().to(sources::sources))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

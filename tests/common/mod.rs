@@ -80,3 +80,25 @@ pub fn bundled_copy() -> (tempfile::TempDir, Engine) {
     let engine = Engine::open(&path).expect("the copy opens");
     (dir, engine)
 }
+
+/// GETs `path` from the app on the bundled data: (status, body). `json` asks for the JSON twin
+/// by the `Accept` header.
+pub async fn http_get(path: &str, json: bool) -> (u16, String) {
+    use actix_web::test;
+    let app = test::init_service(ownergraph::web::app(actix_web::web::Data::from(bundled()))).await;
+    let mut req = test::TestRequest::get().uri(path);
+    if json {
+        req = req.insert_header(("Accept", "application/json"));
+    }
+    let resp = test::call_service(&app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let body = test::read_body(resp).await;
+    (status, String::from_utf8(body.to_vec()).expect("pages are UTF-8"))
+}
+
+/// GETs the JSON twin of `path` and parses it, asserting the status.
+pub async fn http_json(path: &str, status: u16) -> serde_json::Value {
+    let (got, body) = http_get(path, true).await;
+    assert_eq!(got, status, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"))
+}

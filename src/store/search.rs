@@ -1,0 +1,157 @@
+//! The store's half of name search: keeping the FTS5 trigram index of names and aliases, and
+//! fetching candidate names for [`crate::search`] to rank.
+
+use super::{json_column, parse_column, Result, Store};
+use crate::model::{Entity, Schema};
+use crate::search::normalise::{normalise, NORMALISER_VERSION};
+use rusqlite::{params, Transaction};
+
+/// A name or alias that matched a lookup, with the facts about its entity that ranking,
+/// filters and facets need.
+#[derive(Debug, Clone)]
+pub struct NameMatch {
+    pub eid: i64,
+    pub id: String,
+    pub entity_name: String,
+    pub schema: Schema,
+    pub countries: Vec<String>,
+    /// The lists the entity is on, sorted, each once.
+    pub lists: Vec<String>,
+    /// The name or alias that matched, as the source gives it.
+    pub name: String,
+    /// Its normalised form.
+    pub norm: String,
+    pub is_alias: bool,
+}
+
+/// How to look names up in the index.
+#[derive(Debug, Clone, Copy)]
+pub enum NameLookup<'a> {
+    /// Names whose normalised form contains this normalised text (shortest names first).
+    Substring(&'a str),
+    /// Names sharing any of these trigrams, best BM25 rank first: fuzzy candidates.
+    AnyTrigram(&'a [String]),
+}
+
+/// Columns of a name match (aliases n = search_names, e = entities).
+const MATCH_COLUMNS: &str = "n.entity_eid, e.id, e.name, e.schema, e.countries, n.name, n.norm, n.is_alias,
+     (SELECT group_concat(list, char(31)) FROM
+        (SELECT DISTINCT list FROM listings WHERE entity_eid = n.entity_eid ORDER BY list))";
+
+/// An FTS5 string literal: the text in double quotes, inner quotes doubled.
+fn fts_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+impl Store {
+    /// Names and aliases matching `lookup`, at most `limit` of them.
+    pub fn name_matches(&self, lookup: NameLookup<'_>, limit: usize) -> Result<Vec<NameMatch>> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let (mut stmt, pattern) = match lookup {
+            NameLookup::Substring(text) if text.chars().count() >= 3 => (
+                self.conn.prepare_cached(&format!(
+                    "SELECT {MATCH_COLUMNS} FROM search_fts f
+                     JOIN search_names n ON n.nid = f.rowid JOIN entities e ON e.eid = n.entity_eid
+                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                ))?,
+                fts_string(text),
+            ),
+            // The trigram index cannot answer fewer than three characters: scan instead.
+            NameLookup::Substring(text) => (
+                self.conn.prepare_cached(&format!(
+                    "SELECT {MATCH_COLUMNS} FROM search_names n JOIN entities e ON e.eid = n.entity_eid
+                     WHERE instr(n.norm, ?1) > 0 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                ))?,
+                text.to_string(),
+            ),
+            NameLookup::AnyTrigram(trigrams) => {
+                let expression = trigrams
+                    .iter()
+                    .map(|t| fts_string(t))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                (
+                    self.conn.prepare_cached(&format!(
+                        "SELECT {MATCH_COLUMNS} FROM
+                           (SELECT rowid AS nid FROM search_fts WHERE search_fts MATCH ?1
+                            ORDER BY rank LIMIT ?2) f
+                         JOIN search_names n ON n.nid = f.nid JOIN entities e ON e.eid = n.entity_eid"
+                    ))?,
+                    expression,
+                )
+            }
+        };
+        if pattern.is_empty() || pattern == "\"\"" {
+            return Ok(Vec::new());
+        }
+        let mut rows = stmt.query(params![pattern, limit])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let lists: Option<String> = row.get(8)?;
+            out.push(NameMatch {
+                eid: row.get(0)?,
+                id: row.get(1)?,
+                entity_name: row.get(2)?,
+                schema: parse_column(row, 3, "schema")?,
+                countries: json_column(row, 4)?,
+                lists: lists
+                    .map(|l| l.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                name: row.get(5)?,
+                norm: row.get(6)?,
+                is_alias: row.get(7)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Builds the name index afresh when it was built by other normalisation rules (or never,
+    /// as after migrating an older database). One transaction.
+    pub(super) fn ensure_search_index(&mut self) -> Result<()> {
+        let built: i64 = self
+            .conn
+            .query_row("SELECT normaliser FROM search_state", [], |r| r.get(0))?;
+        if built == NORMALISER_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM search_names", [])?;
+        tx.execute("INSERT INTO search_fts (search_fts) VALUES ('delete-all')", [])?;
+        {
+            let mut stmt = tx.prepare("SELECT eid, name, aliases FROM entities ORDER BY eid")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let aliases: Vec<String> = json_column(row, 2)?;
+                let name: String = row.get(1)?;
+                insert_names(&tx, row.get(0)?, &name, &aliases)?;
+            }
+        }
+        tx.execute("UPDATE search_state SET normaliser = ?1", [NORMALISER_VERSION])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Replaces the indexed names of entity `eid` with those of `entity`, inside the batch's
+/// transaction.
+pub(super) fn reindex_entity(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<()> {
+    tx.prepare_cached("DELETE FROM search_names WHERE entity_eid = ?1")?
+        .execute([eid])?;
+    insert_names(tx, eid, &entity.name, &entity.aliases)
+}
+
+fn insert_names(tx: &Transaction<'_>, eid: i64, name: &str, aliases: &[String]) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut seen: Vec<String> = Vec::with_capacity(aliases.len() + 1);
+    for (is_alias, text) in std::iter::once((false, name)).chain(aliases.iter().map(|a| (true, a.as_str()))) {
+        let norm = normalise(text);
+        if norm.is_empty() || seen.contains(&norm) {
+            continue;
+        }
+        insert.execute(params![eid, is_alias, text, norm])?;
+        seen.push(norm);
+    }
+    Ok(())
+}

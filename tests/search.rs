@@ -1,0 +1,191 @@
+//! Name search on the bundled real data: ranking, folding, CJK, filters, facets, and the index
+//! kept up to date by imports and migrations.
+
+mod common;
+
+use ownergraph::engine::Engine;
+use ownergraph::model::{Batch, Entity, Origin, Schema};
+use ownergraph::search::{self, Query, Tier};
+use ownergraph::store::{raw_execute, ImportRecord};
+
+fn first_ids(engine: &Engine, text: &str, n: usize) -> Vec<String> {
+    engine
+        .read(|store| search::rank(store, text))
+        .expect("search runs")
+        .hits
+        .into_iter()
+        .take(n)
+        .map(|h| h.id)
+        .collect()
+}
+
+#[test]
+fn hikvision_comes_first_however_it_is_asked_for() {
+    let engine = common::bundled();
+    for (text, tier) in [
+        ("hikvision", Tier::Exact),
+        ("HIKVISION DIGITAL", Tier::Contains),
+        ("Hangzhou Hikvision Digital Technology", Tier::Exact),
+        ("Hangzhou Hikvision", Tier::Prefix),
+        ("海康威视", Tier::Contains),
+        ("杭州海康威视数字技术股份有限公司", Tier::Exact),
+        (
+            "Hangzhou Hikvision Digital Technology Company Limited",
+            Tier::Exact,
+        ),
+        ("hikvison", Tier::Fuzzy),
+    ] {
+        let ranked = engine.read(|store| search::rank(store, text)).unwrap();
+        let first = ranked.hits.first().unwrap_or_else(|| panic!("{text:?}: no hits"));
+        assert_eq!(
+            first.id,
+            "hikvision",
+            "{text:?}: {:?}",
+            &ranked.hits[..ranked.hits.len().min(3)]
+        );
+        assert_eq!(first.tier, tier, "{text:?}");
+        assert_eq!(first.lists, vec!["Entity List".to_string()]);
+    }
+}
+
+#[test]
+fn short_queries_fall_back_to_a_scan() {
+    let engine = common::bundled();
+    // Two CJK characters: below the trigram index's three.
+    assert_eq!(first_ids(&engine, "海康", 1), vec!["hikvision"]);
+    // Two Latin letters: every name containing them, shortest first.
+    let ranked = engine.read(|store| search::rank(store, "hi")).unwrap();
+    assert!(ranked.hits.len() > 20);
+    assert!(ranked
+        .hits
+        .iter()
+        .all(|h| h.matched.to_lowercase().contains("hi")));
+}
+
+#[test]
+fn legal_forms_and_accents_fold_on_sdn_names() {
+    let engine = common::bundled();
+    // OFAC writes "BANCO NACIONAL DE CUBA" (ofac-306); accents and case do not matter.
+    assert_eq!(first_ids(&engine, "Banco Nacional de Cuba", 1), vec!["ofac-306"]);
+    assert_eq!(first_ids(&engine, "bánco nacionál de cúba", 1), vec!["ofac-306"]);
+    // "Co., Ltd." ≈ "Company Limited": the Entity List writes CETHIK's name with "Co., Ltd.".
+    assert_eq!(
+        first_ids(
+            &engine,
+            "China Electronics Technology HIK Group Company Limited",
+            1
+        ),
+        vec!["cethik"]
+    );
+}
+
+#[test]
+fn filters_and_facets() {
+    let engine = common::bundled();
+    let query = Query {
+        text: "public security bureau".into(),
+        ..Query::default()
+    };
+    let all = engine.read(|store| search::search(store, &query, 1, 20)).unwrap();
+    assert!(all.total >= 10, "{}", all.total);
+    let entity_list = all
+        .facets
+        .list
+        .iter()
+        .find(|f| f.value == "Entity List")
+        .expect("Entity List facet");
+    assert!(entity_list.count >= 10, "{entity_list:?}");
+    let public_bodies = all
+        .facets
+        .schema
+        .iter()
+        .find(|f| f.value == "PublicBody")
+        .unwrap();
+
+    let narrowed = Query {
+        schema: Some(Schema::PublicBody),
+        list: Some("Entity List".into()),
+        country: Some("cn".into()),
+        ..query.clone()
+    };
+    let some = engine
+        .read(|store| search::search(store, &narrowed, 1, 5))
+        .unwrap();
+    assert!(some.total <= public_bodies.count as usize);
+    assert!(some.total >= 10);
+    assert_eq!(some.hits.len(), 5);
+    for hit in &some.hits {
+        assert_eq!(hit.schema, Schema::PublicBody);
+        assert!(hit.lists.iter().any(|l| l == "Entity List"));
+        assert!(hit.countries.iter().any(|c| c == "CN"));
+    }
+    // The schema facet still offers the other schemas (it ignores the schema filter).
+    assert_eq!(some.facets.schema, {
+        let only_other_filters = Query {
+            schema: None,
+            ..narrowed.clone()
+        };
+        engine
+            .read(|store| search::search(store, &only_other_filters, 1, 5))
+            .unwrap()
+            .facets
+            .schema
+    });
+    // Page 2 continues page 1 without overlap.
+    let page2 = engine
+        .read(|store| search::search(store, &narrowed, 2, 5))
+        .unwrap();
+    assert_eq!(page2.total, some.total);
+    assert!(page2.hits.iter().all(|h| some.hits.iter().all(|g| g.id != h.id)));
+}
+
+#[test]
+fn the_index_follows_imports() {
+    let (_dir, engine) = common::entity_list();
+    assert_eq!(first_ids(&engine, "hikvision", 1), vec!["hikvision"]);
+    assert!(first_ids(&engine, "Hikvision Renamed Holdings", 5).is_empty());
+
+    // Re-import Hikvision with a new alias: the old alias leaves the index, the new one enters.
+    let mut entity = Entity::new("hikvision", Schema::Company, "Hikvision", "entity-list-2019");
+    entity.aliases = vec!["Renamed Surveillance Holdings".into()];
+    entity.countries = vec!["CN".into()];
+    let origin = Origin {
+        file: "test".into(),
+        line: 2,
+    };
+    let batch = Batch {
+        dataset: "entity-list-2019".into(),
+        entities: vec![(origin, entity)],
+        relations: Vec::new(),
+        listings: Vec::new(),
+    };
+    let record = ImportRecord {
+        dataset: "entity-list-2019".into(),
+        format: "test".into(),
+        path: "test".into(),
+        checksum: "renamed".into(),
+    };
+    engine.apply(&batch, &record).unwrap();
+    assert_eq!(first_ids(&engine, "renamed surveillance", 1), vec!["hikvision"]);
+    assert!(first_ids(&engine, "海康威视", 5).is_empty());
+}
+
+#[test]
+fn an_older_database_gets_its_index_on_open() {
+    let (dir, engine) = common::entity_list();
+    let path = engine.path().to_path_buf();
+    drop(engine);
+    // Back to schema version 1: no search (or later) tables at all.
+    raw_execute(
+        &path,
+        "DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+         DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
+         DROP TABLE sessions; DROP TABLE users;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    let engine = Engine::open(&path).expect("migrates");
+    assert_eq!(first_ids(&engine, "海康威视", 1), vec!["hikvision"]);
+    assert_eq!(first_ids(&engine, "XUAR PSB", 1), vec!["xuar-psb"]);
+    drop(dir);
+}
