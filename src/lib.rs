@@ -11,6 +11,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod screen;
 pub mod search;
 pub mod store;
 pub mod web;

@@ -365,6 +365,15 @@ impl Store {
     }
 
     /// One entity with its listings and relations in and out, or `None` for an unknown id.
+    /// One entity's own facts, without its listings and relations.
+    pub fn entity(&self, id: &str) -> Result<Option<Entity>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {ENTITY_COLUMNS} FROM entities WHERE id = ?1"))?
+            .query_row([id], |r| Ok(entity_from_row(r, 0)))
+            .optional()?
+            .transpose()
+    }
+
     pub fn entity_detail(&self, id: &str) -> Result<Option<EntityDetail>> {
         let found = self
             .conn

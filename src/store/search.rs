@@ -105,6 +105,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Calls `f` with (entity id, countries, name as given, normalised name, is_alias) for every
+    /// indexed name: what an in-memory name index is built from.
+    pub fn scan_names(&self, mut f: impl FnMut(&str, Vec<String>, &str, &str, bool)) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, e.countries, n.name, n.norm, n.is_alias
+             FROM search_names n JOIN entities e ON e.eid = n.entity_eid ORDER BY n.nid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let countries: Vec<String> = json_column(row, 1)?;
+            f(
+                row.get_ref(0)?.as_str()?,
+                countries,
+                row.get_ref(2)?.as_str()?,
+                row.get_ref(3)?.as_str()?,
+                row.get(4)?,
+            );
+        }
+        Ok(())
+    }
+
     /// Builds the name index afresh when it was built by other normalisation rules (or never,
     /// as after migrating an older database). One transaction.
     pub(super) fn ensure_search_index(&mut self) -> Result<()> {

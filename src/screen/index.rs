@@ -1,0 +1,117 @@
+//! An in-memory trigram index over every normalised name and alias, built once per graph
+//! snapshot from the store's search names. Screening asks it for candidates: thousands of
+//! names a second, where a round trip through SQLite's FTS per name would take milliseconds.
+
+use crate::graph::Snapshot;
+use crate::store::{Store, StoreError};
+use std::collections::HashMap;
+
+/// One indexed name.
+pub struct IndexedName {
+    /// The entity's node in the snapshot the index was built from.
+    pub node: u32,
+    pub name: Box<str>,
+    pub norm: Box<str>,
+    /// Characters in `norm`.
+    pub len: u16,
+    pub is_alias: bool,
+}
+
+pub struct NameIndex {
+    pub names: Vec<IndexedName>,
+    /// Countries of each node that has names, as the store holds them.
+    pub countries: HashMap<u32, Vec<String>>,
+    postings: HashMap<u64, Vec<u32>>,
+}
+
+/// The trigrams of a normalised text, padded with a space at each end so short words count.
+fn trigrams(norm: &str) -> Vec<u64> {
+    let chars: Vec<char> = std::iter::once(' ')
+        .chain(norm.chars())
+        .chain(std::iter::once(' '))
+        .collect();
+    let mut grams: Vec<u64> = chars
+        .windows(3)
+        .map(|w| (w[0] as u64) << 42 | (w[1] as u64) << 21 | w[2] as u64)
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+impl NameIndex {
+    pub fn build(store: &Store, snapshot: &Snapshot) -> Result<NameIndex, StoreError> {
+        let mut names = Vec::new();
+        let mut countries = HashMap::new();
+        store.scan_names(|id, entity_countries, name, norm, is_alias| {
+            let Some(node) = snapshot.find(id) else {
+                return; // written after this snapshot was loaded: the next one has it
+            };
+            countries.entry(node).or_insert(entity_countries);
+            names.push(IndexedName {
+                node,
+                name: name.into(),
+                norm: norm.into(),
+                len: norm.chars().count().min(u16::MAX as usize) as u16,
+                is_alias,
+            });
+        })?;
+        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            for gram in trigrams(&name.norm) {
+                postings.entry(gram).or_default().push(i as u32);
+            }
+        }
+        Ok(NameIndex {
+            names,
+            countries,
+            postings,
+        })
+    }
+
+    /// Names sharing the most trigrams with the normalised `query`, at most `limit`, as
+    /// indices into [`NameIndex::names`]. A name must share at least a third of the query's
+    /// trigrams.
+    pub fn candidates(&self, query: &str, limit: usize) -> Vec<u32> {
+        thread_local! {
+            static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let grams = trigrams(query);
+        let least = (grams.len() as u16).div_ceil(3).max(1);
+        let query_len = query.chars().count() as i64;
+        COUNTS.with_borrow_mut(|counts| {
+            counts.resize(self.names.len(), 0);
+            let mut touched: Vec<u32> = Vec::new();
+            for gram in &grams {
+                if let Some(list) = self.postings.get(gram) {
+                    for &name in list {
+                        let count = &mut counts[name as usize];
+                        if *count == 0 {
+                            touched.push(name);
+                        }
+                        *count += 1;
+                    }
+                }
+            }
+            // Most shared trigrams first; among equals, names closest in length to the query.
+            let key = |n: u32| {
+                let len = self.names[n as usize].len as i64;
+                (std::cmp::Reverse(counts[n as usize]), (len - query_len).abs(), n)
+            };
+            let mut found: Vec<u32> = touched
+                .iter()
+                .copied()
+                .filter(|&n| counts[n as usize] >= least)
+                .collect();
+            if found.len() > limit {
+                found.select_nth_unstable_by_key(limit, |&n| key(n));
+                found.truncate(limit);
+            }
+            found.sort_unstable_by_key(|&n| key(n));
+            for n in touched {
+                counts[n as usize] = 0;
+            }
+            found
+        })
+    }
+}

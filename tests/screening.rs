@@ -1,0 +1,125 @@
+//! Screening on the bundled real data: matching quality on a fixed sample of the SDN list's
+//! own aliases and variants, and real names that are not listed.
+
+mod common;
+
+use ownergraph::screen::evaluation::{evaluate, negative_cases, sdn_cases};
+use ownergraph::screen::{match_subject, Subject, DEFAULT_THRESHOLD};
+
+const NOT_LISTED: &str = include_str!("fixtures/not_listed.txt");
+
+#[test]
+fn quality_on_a_fixed_sample_of_sdn_aliases() {
+    let engine = common::bundled();
+    let mut cases = sdn_cases(&engine, Some(150), 2024).unwrap();
+    assert!(
+        cases.len() > 600,
+        "the sample has aliases and their variants: {}",
+        cases.len()
+    );
+    cases.extend(negative_cases(NOT_LISTED));
+    let report = evaluate(&engine, &cases, DEFAULT_THRESHOLD).unwrap();
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+    assert!(report.recall_at_1 >= 0.95, "recall@1 {:.3}", report.recall_at_1);
+    assert!(
+        report.recall_at_1_above_threshold >= 0.90,
+        "recall@1 above threshold {:.3}",
+        report.recall_at_1_above_threshold
+    );
+    assert!(
+        report.false_match_rate <= 0.02,
+        "false matches {:.3}",
+        report.false_match_rate
+    );
+    assert!(report.negatives > 150);
+}
+
+#[test]
+fn a_match_explains_its_score_and_features_move_it() {
+    let engine = common::bundled();
+    let subject = |country: Option<&str>, schema: Option<ownergraph::model::Schema>| Subject {
+        name: "banco nacional de cuba".into(),
+        country: country.map(str::to_string),
+        schema,
+        ..Subject::default()
+    };
+    let plain = match_subject(&engine, &subject(None, None), 5).unwrap();
+    assert_eq!(plain[0].id, "ofac-306");
+    assert_eq!(plain[0].score, 1.0);
+    assert!(plain[0].lists.contains(&"SDN List".to_string()));
+    assert!(
+        plain[0]
+            .explanation
+            .starts_with("name \"BANCO NACIONAL DE CUBA\" 1.00"),
+        "{}",
+        plain[0].explanation
+    );
+
+    // Country and schema: the Entity List holds ISO codes, a counterparty file may hold names.
+    let hikvision = |country: &str, schema| Subject {
+        name: "Hangzhou Hikvision Digital Technology Company Limited".into(),
+        country: Some(country.to_string()),
+        schema,
+        ..Subject::default()
+    };
+    let china = match_subject(&engine, &hikvision("China", None), 1).unwrap();
+    assert_eq!(china[0].id, "hikvision");
+    assert_eq!(china[0].score, 1.0);
+    assert!(
+        china[0].explanation.contains(
+            "alias \"Hangzhou Hikvision Digital Technology Co., Ltd.\" 1.00; country agrees (CN vs CN) +0.05"
+        ),
+        "{}",
+        china[0].explanation
+    );
+    let france = match_subject(&engine, &hikvision("France", None), 1).unwrap();
+    assert!((france[0].score - 0.9).abs() < 1e-9, "{}", france[0].explanation);
+    assert!(
+        france[0].explanation.contains("country differs (FR vs CN) -0.10"),
+        "{}",
+        france[0].explanation
+    );
+    let person = match_subject(
+        &engine,
+        &hikvision("CN", Some(ownergraph::model::Schema::Person)),
+        1,
+    )
+    .unwrap();
+    assert!(
+        person[0]
+            .explanation
+            .contains("schema differs (Person vs Company) -0.20"),
+        "{}",
+        person[0].explanation
+    );
+    assert!(
+        person[0].score < DEFAULT_THRESHOLD,
+        "a person is not a company: {}",
+        person[0].score
+    );
+
+    // Chinese name, OFAC "LAST, First" order and nothing at all.
+    assert_eq!(
+        match_subject(
+            &engine,
+            &Subject {
+                name: "海康威视".into(),
+                ..Subject::default()
+            },
+            1
+        )
+        .unwrap()[0]
+            .id,
+        "hikvision"
+    );
+    assert!(match_subject(
+        &engine,
+        &Subject {
+            name: " ,. ".into(),
+            ..Subject::default()
+        },
+        5
+    )
+    .unwrap()
+    .is_empty());
+}
