@@ -9,5 +9,6 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod paths;
 pub mod store;
 pub mod web;
