@@ -108,6 +108,28 @@ pub enum Direction {
     Both,
 }
 
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Out => "out",
+            Direction::In => "in",
+            Direction::Both => "both",
+        }
+    }
+}
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "out" => Ok(Direction::Out),
+            "in" => Ok(Direction::In),
+            "both" => Ok(Direction::Both),
+            _ => Err(format!("unknown direction {s:?}; expected in, out or both")),
+        }
+    }
+}
+
 /// The result of a bounded breadth-first walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Neighbourhood {

@@ -5,9 +5,12 @@
 //! the `Accept` header or a `.json` suffix on the path. Handlers stay thin: parse, call the
 //! domain, render.
 
+mod drawing;
 mod entity;
 mod error;
+mod graph;
 mod home;
+mod params;
 
 pub use error::{AppError, WebError};
 
@@ -116,6 +119,7 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
+        .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

@@ -62,3 +62,42 @@ pub fn entity_list_copy() -> tempfile::TempDir {
     }
     dir
 }
+
+/// GET `path` from the app over the whole bundled data, as HTML or (with `json`) its JSON
+/// twin: the status and the body.
+pub async fn get(path: &str, json: bool) -> (u16, String) {
+    use actix_web::{test, web};
+    let app = test::init_service(ownergraph::web::app(web::Data::from(bundled()))).await;
+    let mut req = test::TestRequest::get().uri(path);
+    if json {
+        req = req.insert_header(("Accept", "application/json"));
+    }
+    let resp = test::call_service(&app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let body = test::read_body(resp).await;
+    (status, String::from_utf8(body.to_vec()).expect("pages are UTF-8"))
+}
+
+/// The inline SVG pictures of a page.
+pub fn svgs(html: &str) -> Vec<&str> {
+    html.match_indices("<svg")
+        .map(|(start, _)| {
+            let end = html[start..].find("</svg>").expect("every <svg> is closed") + start + 6;
+            &html[start..end]
+        })
+        .collect()
+}
+
+/// Panics unless every `&` in `text` starts a character or entity reference.
+pub fn assert_escaped(text: &str) {
+    for (at, _) in text.match_indices('&') {
+        let rest = &text[at + 1..];
+        let end = rest
+            .find(';')
+            .unwrap_or_else(|| panic!("bare & at {at}: {}", &text[at..]));
+        let name = &rest[..end];
+        let ok = name.starts_with('#') && name[1..].chars().all(|c| c.is_ascii_alphanumeric())
+            || ["amp", "lt", "gt", "quot", "apos"].contains(&name);
+        assert!(ok, "bare & at {at}: {}", &text[at..(at + 20).min(text.len())]);
+    }
+}
