@@ -119,6 +119,23 @@ pub struct EntityDetail {
     pub incoming: Vec<RelationView>,
 }
 
+/// What the store knows of a relation beyond what the graph keeps: why we believe it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RelationFacts {
+    pub confidence: Option<Confidence>,
+    pub evidence: Option<String>,
+    pub notes: Option<String>,
+    pub dataset: String,
+}
+
+/// An entity found by name: enough to offer it as a choice.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NameMatch {
+    pub id: String,
+    pub name: String,
+    pub schema: Schema,
+}
+
 /// A row for the graph loader: an entity's key facts.
 pub struct NodeRow<'a> {
     pub eid: i64,
@@ -363,6 +380,60 @@ impl Store {
                 other_name: row.get(n + 1)?,
                 other_schema: parse_column(row, n + 2, "schema")?,
                 other_listed: row.get(n + 3)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Evidence, confidence and notes of relations by row id (`Edge::rid` in the graph);
+    /// ids not in the store are left out of the answer.
+    pub fn relation_facts(&self, rids: &[i64]) -> Result<HashMap<i64, RelationFacts>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT confidence, evidence, notes, dataset FROM relations WHERE rid = ?1")?;
+        let mut out = HashMap::with_capacity(rids.len());
+        for &rid in rids {
+            let mut rows = stmt.query([rid])?;
+            if let Some(row) = rows.next()? {
+                out.insert(
+                    rid,
+                    RelationFacts {
+                        confidence: optional_column(row, 0, "confidence")?,
+                        evidence: row.get(1)?,
+                        notes: row.get(2)?,
+                        dataset: row.get(3)?,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Entities whose name or an alias contains `text` (ASCII letters case-insensitively):
+    /// exact names first, then names starting with it, then the rest, each by name; at most
+    /// `limit`. A plain scan, good for choosing the ends of a path by name.
+    pub fn find_by_name(&self, text: &str, limit: usize) -> Result<Vec<NameMatch>> {
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, schema FROM entities
+             WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\' OR aliases LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY CASE WHEN name LIKE ?1 ESCAPE '\\' THEN 0
+                           WHEN name LIKE ?1 || '%' ESCAPE '\\' THEN 1 ELSE 2 END, name, id
+             LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![escaped, limit as i64])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(NameMatch {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                schema: parse_column(row, 2, "schema")?,
             });
         }
         Ok(out)

@@ -178,6 +178,17 @@ pub struct KindChoice {
     pub checked: bool,
 }
 
+/// The checkboxes of a kinds filter: none ticked when every kind is followed.
+pub fn kind_choices(kinds: KindSet) -> Vec<KindChoice> {
+    RelationKind::ALL
+        .into_iter()
+        .map(|kind| KindChoice {
+            kind,
+            checked: kinds != KindSet::ALL && kinds.contains(kind),
+        })
+        .collect()
+}
+
 #[derive(Template, Serialize)]
 #[template(path = "graph.html")]
 pub struct GraphPage {
@@ -236,13 +247,7 @@ pub async fn graph(
             data_version: snapshot.data_version,
             svg: view.drawing.svg(),
             kinds_query: kinds_query(kinds),
-            choices: RelationKind::ALL
-                .into_iter()
-                .map(|kind| KindChoice {
-                    kind,
-                    checked: kinds != KindSet::ALL && kinds.contains(kind),
-                })
-                .collect(),
+            choices: kind_choices(kinds),
         })
     })
 }

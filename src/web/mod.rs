@@ -11,6 +11,7 @@ mod error;
 mod graph;
 mod home;
 mod params;
+mod paths;
 
 pub use error::{AppError, WebError};
 
@@ -120,6 +121,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/entities/{id}/graph", web::get().to(graph::graph))
+        .route("/paths", web::get().to(paths::paths))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

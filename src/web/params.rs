@@ -47,6 +47,18 @@ impl Params {
             })
     }
 
+    /// `true` or `false`, or `default` when absent.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, AppError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(AppError::BadRequest(format!(
+                "{name} must be true or false; got {other:?}"
+            ))),
+        }
+    }
+
     /// The relation kinds named by every `kinds` value; all kinds when none is named.
     pub fn kinds(&self) -> Result<KindSet, AppError> {
         let mut named = Vec::new();
