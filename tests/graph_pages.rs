@@ -168,3 +168,30 @@ async fn bad_parameters_answer_400_saying_what_is_allowed() {
     assert_eq!(status, 404);
     assert!(body.contains("no entity with id"));
 }
+
+#[actix_web::test]
+async fn entity_page_draws_its_direct_neighbourhood_and_links_onward() {
+    let (status, html) = get("/entities/hikvision", false).await;
+    assert_eq!(status, 200);
+    let pictures = svgs(&html);
+    assert_eq!(pictures.len(), 1);
+    let svg = pictures[0];
+    assert!(
+        svg.contains(r#"<a href="/entities/cethik">"#)
+            && svg.contains(r#"<a href="/entities/gong-hongjia">"#)
+    );
+    assert!(!svg.contains(r#"<a href="/entities/cetc">"#), "depth 1 only");
+    assert!(svg.contains("owns 38.88%"));
+    assert_escaped(svg);
+    for link in [
+        r#"<a href="/entities/hikvision/graph">"#,
+        r#"<a href="/paths?from=hikvision">"#,
+        r#"<a href="/entities/hikvision/exposure">"#,
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    // A hub is drawn capped, with the count of the rest.
+    let (_, html) = get("/entities/ofac-15117", false).await;
+    assert!(svgs(&html)[0].matches("<a href=").count() == 16);
+    assert!(html.contains("more not drawn</strong>"));
+}
