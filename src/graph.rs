@@ -114,6 +114,28 @@ pub enum Direction {
     Both,
 }
 
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Out => "out",
+            Direction::In => "in",
+            Direction::Both => "both",
+        }
+    }
+}
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "out" => Ok(Direction::Out),
+            "in" => Ok(Direction::In),
+            "both" => Ok(Direction::Both),
+            _ => Err(format!("unknown direction {s:?}; expected in, out or both")),
+        }
+    }
+}
+
 /// The result of a bounded breadth-first walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Neighbourhood {
@@ -123,6 +145,18 @@ pub struct Neighbourhood {
     pub edges: Vec<u32>,
     /// Nodes found but not returned because of the limit.
     pub omitted: usize,
+    /// How many nodes (returned or omitted) the walk first reached over each relation kind,
+    /// indexed by `RelationKind as usize`: what narrowing the walk to one kind would keep at
+    /// the first hop, and a hint beyond it.
+    pub reached_by_kind: [u32; RelationKind::ALL.len()],
+}
+
+/// What a path search must not use: nodes it may not pass through and edges it may not
+/// follow. Both are short (a path's length, k paths), so plain vectors beat sets.
+#[derive(Debug, Clone, Default)]
+pub struct Avoid {
+    pub nodes: Vec<u32>,
+    pub edges: Vec<u32>,
 }
 
 /// An immutable picture of the whole graph at one data version.
@@ -289,6 +323,7 @@ impl Snapshot {
             let mut frontier = vec![start];
             let mut next = Vec::new();
             let mut reached = 1usize;
+            let mut reached_by_kind = [0u32; RelationKind::ALL.len()];
             for level in 1..=depth {
                 for &node in &frontier {
                     for adj in self.sides(node, direction).into_iter().flatten() {
@@ -298,6 +333,7 @@ impl Snapshot {
                         }
                         *seen = stamp;
                         reached += 1;
+                        reached_by_kind[adj.kind as usize] += 1;
                         if nodes.len() < limit {
                             nodes.push((adj.node, level));
                         }
@@ -326,6 +362,7 @@ impl Snapshot {
                 omitted: reached - nodes.len(),
                 nodes,
                 edges,
+                reached_by_kind,
             }
         })
     }
@@ -349,6 +386,21 @@ impl Snapshot {
         directed: bool,
         max_hops: u8,
     ) -> Option<Vec<u32>> {
+        self.shortest_path_avoiding(from, to, kinds, directed, max_hops, &Avoid::default())
+    }
+
+    /// [`Snapshot::shortest_path`] that never passes through `avoid.nodes` nor follows
+    /// `avoid.edges`: the spur search of Yen's k shortest paths (see [`crate::paths`]).
+    /// `from` and `to` themselves must not be in `avoid.nodes`.
+    pub fn shortest_path_avoiding(
+        &self,
+        from: u32,
+        to: u32,
+        kinds: KindSet,
+        directed: bool,
+        max_hops: u8,
+        avoid: &Avoid,
+    ) -> Option<Vec<u32>> {
         if from == to {
             return Some(Vec::new());
         }
@@ -360,6 +412,10 @@ impl Snapshot {
         with_marks(self.node_count(), |marks| {
             let forward = marks.next_stamp();
             let backward = marks.next_stamp();
+            let blocked = marks.next_stamp();
+            for node in &avoid.nodes {
+                marks.seen[*node as usize] = blocked;
+            }
             marks.seen[from as usize] = forward;
             marks.seen[to as usize] = backward;
             let mut front = vec![from];
@@ -383,11 +439,11 @@ impl Snapshot {
                 };
                 for &node in frontier.iter() {
                     for adj in self.sides(node, direction).into_iter().flatten() {
-                        if !kinds.contains(adj.kind) {
+                        if !kinds.contains(adj.kind) || avoid.edges.contains(&adj.edge) {
                             continue;
                         }
                         let mark = marks.seen[adj.node as usize];
-                        if mark == mine {
+                        if mark == mine || mark == blocked {
                             continue;
                         }
                         if mark == theirs {

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod paths;
 pub mod screen;
 pub mod search;
 pub mod store;

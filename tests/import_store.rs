@@ -287,6 +287,17 @@ fn graph_snapshot_matches_store_and_walks() {
     assert_eq!(subordinates.edges.len(), 18);
     let capped = snapshot.neighbourhood(xuar, 1, KindSet::ALL, Direction::In, 5);
     assert_eq!((capped.nodes.len(), capped.omitted), (5, 14));
+    assert_eq!(
+        capped.reached_by_kind[RelationKind::SubordinateOf as usize],
+        18,
+        "omitted nodes still count by the kind that reached them"
+    );
+    assert_eq!(capped.reached_by_kind.iter().sum::<u32>(), 18);
+
+    // The bureaus hang off a tree: asking for three ways between siblings finds the one.
+    let three = ownergraph::paths::k_shortest_paths(&snapshot, aksu, urumqi, KindSet::ALL, false, 8, 3);
+    assert_eq!(three.len(), 1);
+    assert_eq!(three[0].nodes, vec![aksu, xuar_psb, urumqi]);
 
     let hikvision = snapshot.find("hikvision").unwrap();
     assert!(snapshot.is_listed(hikvision));

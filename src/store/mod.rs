@@ -158,6 +158,15 @@ pub struct EntityDetail {
     pub incoming: Vec<RelationView>,
 }
 
+/// What the store knows of a relation beyond what the graph keeps: why we believe it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RelationFacts {
+    pub confidence: Option<Confidence>,
+    pub evidence: Option<String>,
+    pub notes: Option<String>,
+    pub dataset: String,
+}
+
 /// A row for the graph loader: an entity's key facts.
 pub struct NodeRow<'a> {
     pub eid: i64,
@@ -431,6 +440,30 @@ impl Store {
                 other_listed: row.get(n + 3)?,
                 rid: row.get(n + 4)?,
             });
+        }
+        Ok(out)
+    }
+
+    /// Evidence, confidence and notes of relations by row id (`Edge::rid` in the graph);
+    /// ids not in the store are left out of the answer.
+    pub fn relation_facts(&self, rids: &[i64]) -> Result<HashMap<i64, RelationFacts>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT confidence, evidence, notes, dataset FROM relations WHERE rid = ?1")?;
+        let mut out = HashMap::with_capacity(rids.len());
+        for &rid in rids {
+            let mut rows = stmt.query([rid])?;
+            if let Some(row) = rows.next()? {
+                out.insert(
+                    rid,
+                    RelationFacts {
+                        confidence: optional_column(row, 0, "confidence")?,
+                        evidence: row.get(1)?,
+                        notes: row.get(2)?,
+                        dataset: row.get(3)?,
+                    },
+                );
+            }
         }
         Ok(out)
     }

@@ -3,7 +3,8 @@
 use super::{AppError, Format, WebError};
 use crate::accounts::Session;
 use crate::engine::Engine;
-use crate::model::{Entity, Listing, RelationKind};
+use crate::graph::Direction;
+use crate::model::{Entity, KindSet, Listing, RelationKind};
 use crate::store::{Annotation, Change, RelationView};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -34,10 +35,19 @@ pub struct EntityPage {
     /// Who is signed in: the curation forms show only then.
     pub viewer: Option<Session>,
     pub data_version: i64,
+    /// The direct neighbourhood drawn small (HTML only; the relations above are its data).
+    #[serde(skip)]
+    pub graph_svg: String,
+    /// Direct neighbours not drawn because of the cap.
+    #[serde(skip)]
+    pub graph_omitted: usize,
 }
 
 /// How many changes the entity page's history shows.
 const HISTORY_SHOWN: u32 = 100;
+
+/// Most neighbours the entity page draws; the graph page shows more.
+const SMALL_GRAPH_LIMIT: usize = 16;
 
 fn group(views: Vec<RelationView>, direction: &'static str) -> Vec<RelationGroup> {
     let mut groups: Vec<RelationGroup> = Vec::new();
@@ -78,6 +88,18 @@ pub async fn entity(
             detail.ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
         let mut relations = group(detail.incoming, "in");
         relations.extend(group(detail.outgoing, "out"));
+        let snapshot = engine.snapshot();
+        let small = snapshot.find(&id).map(|node| {
+            super::graph::neighbourhood_view(
+                &snapshot,
+                node,
+                1,
+                KindSet::ALL,
+                Direction::Both,
+                SMALL_GRAPH_LIMIT,
+                "small",
+            )
+        });
         Ok(EntityPage {
             title: detail.entity.name.clone(),
             entity: detail.entity,
@@ -86,7 +108,9 @@ pub async fn entity(
             annotations,
             history,
             viewer: super::account::viewer(&req, &engine)?,
-            data_version: engine.snapshot().data_version,
+            data_version: snapshot.data_version,
+            graph_omitted: small.as_ref().map_or(0, |v| v.omitted),
+            graph_svg: small.map(|v| v.drawing.svg()).unwrap_or_default(),
         })
     })
 }

@@ -7,14 +7,18 @@
 
 mod account;
 mod curation;
+mod drawing;
 mod entity;
 mod error;
+mod graph;
 mod home;
 mod lists;
 mod search;
 mod sources;
 
 pub use account::CookiePolicy;
+mod params;
+mod paths;
 
 pub use error::{AppError, WebError};
 
@@ -161,6 +165,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lists", web::get().to(lists::lists))
         .route("/lists/{slug}", web::get().to(lists::list))
         .route("/sources", web::get().to(sources::sources))
+        .route("/entities/{id}/graph", web::get().to(graph::graph))
+        .route("/paths", web::get().to(paths::paths))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

@@ -102,3 +102,27 @@ pub async fn http_json(path: &str, status: u16) -> serde_json::Value {
     assert_eq!(got, status, "{path}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"))
 }
+
+/// The inline SVG pictures of a page.
+pub fn svgs(html: &str) -> Vec<&str> {
+    html.match_indices("<svg")
+        .map(|(start, _)| {
+            let end = html[start..].find("</svg>").expect("every <svg> is closed") + start + 6;
+            &html[start..end]
+        })
+        .collect()
+}
+
+/// Panics unless every `&` in `text` starts a character or entity reference.
+pub fn assert_escaped(text: &str) {
+    for (at, _) in text.match_indices('&') {
+        let rest = &text[at + 1..];
+        let end = rest
+            .find(';')
+            .unwrap_or_else(|| panic!("bare & at {at}: {}", &text[at..]));
+        let name = &rest[..end];
+        let ok = name.starts_with('#') && name[1..].chars().all(|c| c.is_ascii_alphanumeric())
+            || ["amp", "lt", "gt", "quot", "apos"].contains(&name);
+        assert!(ok, "bare & at {at}: {}", &text[at..(at + 20).min(text.len())]);
+    }
+}

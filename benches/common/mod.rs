@@ -1,0 +1,77 @@
+//! Shared by the benchmarks: where bench data lives, and the cached synthetic database.
+#![allow(dead_code)] // each bench uses a part
+
+use ownergraph::store::{ImportRecord, Store};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+pub fn bench_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data");
+    std::fs::create_dir_all(&dir).expect("bench data directory");
+    dir
+}
+
+pub fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
+}
+
+/// Resident memory of this process in bytes.
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Entities in the synthetic store: OWNERGRAPH_BENCH_ENTITIES, 1M by default.
+pub fn synthetic_entities() -> usize {
+    std::env::var("OWNERGRAPH_BENCH_ENTITIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// The synthetic store of `entities` entities (seed 42), generated once and reused.
+pub fn synthetic_db(entities: usize) -> PathBuf {
+    let path = bench_dir().join(format!("synthetic-{entities}.db"));
+    if path.exists() {
+        return path;
+    }
+    let started = Instant::now();
+    let batch = ownergraph::generate::generate(entities, 42);
+    let generated = started.elapsed();
+    let partial = path.with_extension("partial");
+    remove_db(&partial);
+    let mut store = Store::open(&partial).expect("synthetic store opens");
+    let record = ImportRecord {
+        dataset: batch.dataset.clone(),
+        format: "generated".into(),
+        path: "generated".into(),
+        checksum: format!("seed-42-{entities}"),
+    };
+    store.apply(&batch, &record).expect("synthetic batch applies");
+    drop(store);
+    std::fs::rename(&partial, &path).expect("rename synthetic db");
+    remove_db(&partial);
+    eprintln!(
+        "synthetic store: {} entities, {} relations, {} listings; generated in {generated:.2?}, written in {:.2?}",
+        batch.entities.len(),
+        batch.relations.len(),
+        batch.listings.len(),
+        started.elapsed() - generated
+    );
+    path
+}

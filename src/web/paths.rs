@@ -1,0 +1,245 @@
+//! The paths page: the k shortest paths between two entities, each hop with its relation,
+//! share, dates and evidence. Either end may be typed as a name: until it names exactly one
+//! entity, the page offers the matching entities to choose from (a plain form, no script).
+
+use super::graph::NodeView;
+use super::params::{kind_list, kinds_query, Params};
+use super::{drawing, AppError, Format, WebError};
+use crate::engine::Engine;
+use crate::graph::Snapshot;
+use crate::model::{Confidence, Date, RelationKind, Schema, Share};
+use crate::paths::{k_shortest_paths, MAX_HOPS, MAX_K};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Serialize;
+
+const DEFAULT_MAX: u8 = 6;
+const DEFAULT_K: u8 = 3;
+/// Most candidates offered for a name.
+const CANDIDATES: usize = 20;
+
+/// One end of the search as the URL gave it, and what it resolved to.
+#[derive(Serialize)]
+pub struct End {
+    /// What was typed: an entity id or part of a name; `None` when not given yet.
+    pub query: Option<String>,
+    /// The entity, once the query names exactly one.
+    pub entity: Option<NodeView>,
+    /// Entities whose name matches the query, when it is not an id.
+    pub candidates: Vec<NameMatch>,
+}
+
+/// One hop of a path: the relation, and which way the path walks it.
+#[derive(Serialize)]
+pub struct Hop {
+    /// The party the hop leaves from and the party it reaches.
+    pub from: String,
+    pub from_name: String,
+    pub to: String,
+    pub to_name: String,
+    pub kind: RelationKind,
+    /// `forward` when the path follows the relation from its source to its target,
+    /// `backward` when it walks it the other way (undirected searches only).
+    pub direction: &'static str,
+    /// The relation as recorded: `source kind target`.
+    pub source: String,
+    pub target: String,
+    pub share: Option<Share>,
+    pub share_text: Option<String>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+    pub confidence: Option<Confidence>,
+    pub evidence: Option<String>,
+    pub notes: Option<String>,
+    pub dataset: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PathView {
+    pub hops: usize,
+    /// The parties in order, `from` first.
+    pub nodes: Vec<NodeView>,
+    pub steps: Vec<Hop>,
+}
+
+#[derive(Template, Serialize)]
+#[template(path = "paths.html")]
+pub struct PathsPage {
+    pub title: String,
+    pub from: End,
+    pub to: End,
+    pub max: u8,
+    pub k: u8,
+    pub directed: bool,
+    pub kinds: Vec<RelationKind>,
+    /// The paths found, shortest first; `None` until both ends name one entity each.
+    pub paths: Option<Vec<PathView>>,
+    pub data_version: i64,
+    #[serde(skip)]
+    pub kinds_query: String,
+    #[serde(skip)]
+    pub choices: Vec<super::graph::KindChoice>,
+}
+
+/// Each end with the other: (heading, its parameter, it, the other, the other's parameter).
+type EndPair<'a> = (&'static str, &'static str, &'a End, &'a End, &'static str);
+
+impl PathsPage {
+    /// Both ends, each with the other, so the template offers choices for either alike.
+    pub fn ends(&self) -> [EndPair<'_>; 2] {
+        [
+            ("From", "from", &self.from, &self.to, "to"),
+            ("To", "to", &self.to, &self.from, "from"),
+        ]
+    }
+}
+
+/// An entity found by name: enough to offer it as a choice.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NameMatch {
+    pub id: String,
+    pub name: String,
+    pub schema: Schema,
+}
+
+/// Entities matching a typed name, best first, from the name search.
+fn candidates(engine: &Engine, text: &str) -> Result<Vec<NameMatch>, AppError> {
+    let ranked = engine.read(|store| crate::search::rank(store, text))?;
+    Ok(ranked
+        .hits
+        .into_iter()
+        .take(CANDIDATES)
+        .map(|hit| NameMatch {
+            id: hit.id,
+            name: hit.name,
+            schema: hit.schema,
+        })
+        .collect())
+}
+
+/// Resolves what the URL gave for one end: an id, a name matching one entity, or choices.
+fn resolve(
+    engine: &Engine,
+    snapshot: &Snapshot,
+    query: Option<&str>,
+) -> Result<(End, Option<u32>), AppError> {
+    let Some(query) = query else {
+        return Ok((
+            End {
+                query: None,
+                entity: None,
+                candidates: Vec::new(),
+            },
+            None,
+        ));
+    };
+    let mut found = snapshot.find(query);
+    let mut offered = Vec::new();
+    if found.is_none() {
+        offered = candidates(engine, query)?;
+        if let [only] = offered.as_slice() {
+            found = snapshot.find(&only.id);
+        }
+    }
+    Ok((
+        End {
+            query: Some(query.to_string()),
+            entity: found.map(|n| NodeView::of(snapshot, n, 0)),
+            candidates: if found.is_some() { Vec::new() } else { offered },
+        },
+        found,
+    ))
+}
+
+fn path_view(engine: &Engine, snapshot: &Snapshot, path: &crate::paths::Path) -> Result<PathView, AppError> {
+    let rids: Vec<i64> = path.edges.iter().map(|&e| snapshot.edge(e).rid).collect();
+    let facts = engine.read(|store| store.relation_facts(&rids))?;
+    let steps = path
+        .edges
+        .iter()
+        .zip(path.nodes.windows(2))
+        .map(|(&edge, pair)| {
+            let e = snapshot.edge(edge);
+            let (source, target) = snapshot.endpoints(edge);
+            let fact = facts.get(&e.rid);
+            let id = |n: u32| snapshot.node(n).id.to_string();
+            let name = |n: u32| snapshot.node(n).name.to_string();
+            Hop {
+                from: id(pair[0]),
+                from_name: name(pair[0]),
+                to: id(pair[1]),
+                to_name: name(pair[1]),
+                kind: e.kind,
+                direction: if source == pair[0] { "forward" } else { "backward" },
+                source: id(source),
+                target: id(target),
+                share: e.share,
+                share_text: e.share.map(drawing::share_text),
+                start_date: e.start_date,
+                end_date: e.end_date,
+                confidence: fact.and_then(|f| f.confidence),
+                evidence: fact.and_then(|f| f.evidence.clone()),
+                notes: fact.and_then(|f| f.notes.clone()),
+                dataset: fact.map(|f| f.dataset.clone()),
+            }
+        })
+        .collect();
+    Ok(PathView {
+        hops: path.hops(),
+        nodes: path
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| NodeView::of(snapshot, n, i as u8))
+            .collect(),
+        steps,
+    })
+}
+
+pub async fn paths(
+    format: Format,
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    format.respond(|| {
+        let params = Params::of(&req)?;
+        let max = params.number("max", 1..=MAX_HOPS, DEFAULT_MAX)?;
+        let k = params.number("k", 1..=MAX_K as u8, DEFAULT_K)?;
+        let directed = params.flag("directed", false)?;
+        let kinds = params.kinds()?;
+        let snapshot = engine.snapshot();
+        let (from, from_node) = resolve(&engine, &snapshot, params.get("from"))?;
+        let (to, to_node) = resolve(&engine, &snapshot, params.get("to"))?;
+        let paths = match (from_node, to_node) {
+            (Some(a), Some(b)) if a == b => {
+                return Err(AppError::BadRequest(
+                    "from and to are the same entity; choose two different ones".into(),
+                ))
+            }
+            (Some(a), Some(b)) => Some(
+                k_shortest_paths(&snapshot, a, b, kinds, directed, max, k as usize)
+                    .iter()
+                    .map(|p| path_view(&engine, &snapshot, p))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            _ => None,
+        };
+        let title = match (&from.entity, &to.entity) {
+            (Some(a), Some(b)) => format!("Paths from {} to {}", a.name, b.name),
+            _ => "Paths".to_string(),
+        };
+        Ok(PathsPage {
+            title,
+            from,
+            to,
+            max,
+            k,
+            directed,
+            kinds: kind_list(kinds),
+            paths,
+            data_version: snapshot.data_version,
+            kinds_query: kinds_query(kinds),
+            choices: super::graph::kind_choices(kinds),
+        })
+    })
+}
