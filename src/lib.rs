@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod exposure;
 pub mod generate;
 pub mod graph;
 pub mod import;

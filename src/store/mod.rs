@@ -119,6 +119,14 @@ pub struct EntityDetail {
     pub incoming: Vec<RelationView>,
 }
 
+/// What a relation says beyond the snapshot's edge: where it comes from and how sure it is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RelationFacts {
+    pub evidence: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub notes: Option<String>,
+}
+
 /// A row for the graph loader: an entity's key facts.
 pub struct NodeRow<'a> {
     pub eid: i64,
@@ -424,6 +432,60 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// The facts of relations the graph snapshot does not hold (evidence, confidence, notes),
+    /// by relation row id; unknown ids are left out.
+    pub fn relation_facts(&self, rids: &[i64]) -> Result<HashMap<i64, RelationFacts>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT evidence, confidence, notes FROM relations WHERE rid = ?1")?;
+        let mut out = HashMap::with_capacity(rids.len());
+        for &rid in rids {
+            if out.contains_key(&rid) {
+                continue;
+            }
+            let found = stmt
+                .query_row([rid], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                })
+                .optional()?;
+            if let Some((evidence, confidence, notes)) = found {
+                let confidence = confidence
+                    .map(|c| {
+                        c.parse()
+                            .map_err(|e: String| StoreError::Corrupt(format!("confidence: {e}")))
+                    })
+                    .transpose()?;
+                out.insert(
+                    rid,
+                    RelationFacts {
+                        evidence,
+                        confidence,
+                        notes,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The listings of one entity, oldest first.
+    pub fn listings_of(&self, id: &str) -> Result<Vec<Listing>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid
+             WHERE e.id = ?1 ORDER BY l.start_date, l.list, l.program"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(listing_from_row(row, 0)?);
+        }
+        Ok(out)
     }
 
     /// Number of import records: a cheap data version for pages and caches.
