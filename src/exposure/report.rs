@@ -379,9 +379,7 @@ pub fn assess(snapshot: &Snapshot, regime: &Regime, caution: u32, day: Date, nod
             ),
         );
     }
-    if matches!(computed, Status::NotBlocked | Status::PossiblyBlocked)
-        && to_pct(lt.hi) >= Pct::from_percent(caution)
-    {
+    if computed == Status::NotBlocked && to_pct(lt.hi) >= Pct::from_percent(caution) {
         flag(
             Flag::LookThroughCaution,
             format!(
