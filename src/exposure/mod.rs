@@ -236,3 +236,36 @@ pub fn captured_set(snapshot: &Snapshot, regime: &Regime, day: Date, bound: Boun
     }
     out
 }
+
+impl GraphExposure {
+    /// Writes one CSV row per non-listed party the rule blocks or possibly blocks on the day:
+    /// `entity_id,name,status,blocked_owner_share_lo,blocked_owner_share_hi,witnesses`, the
+    /// witnesses (captured direct owners) as ids joined by `;`.
+    pub fn write_csv<W: std::io::Write>(&self, snapshot: &Snapshot, out: W) -> csv::Result<usize> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record([
+            "entity_id",
+            "name",
+            "status",
+            "blocked_owner_share_lo",
+            "blocked_owner_share_hi",
+            "witnesses",
+        ])?;
+        let mut rows = 0;
+        for (d, status) in self.effective() {
+            let node = snapshot.node(d.node);
+            let witnesses: Vec<&str> = d.witnesses.iter().map(|&w| &*snapshot.node(w).id).collect();
+            writer.write_record([
+                &*node.id,
+                &*node.name,
+                status.as_str(),
+                &d.lo.to_string(),
+                &d.hi.to_string(),
+                &witnesses.join(";"),
+            ])?;
+            rows += 1;
+        }
+        writer.flush()?;
+        Ok(rows)
+    }
+}

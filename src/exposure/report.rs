@@ -650,3 +650,124 @@ pub fn fill_in(
     }
     Ok(())
 }
+
+fn range(p: [Pct; 2]) -> String {
+    if p[0] == p[1] {
+        format!("{}%", p[0])
+    } else {
+        format!("{}–{}%", p[0], p[1])
+    }
+}
+
+fn hop_line(h: &Hop) -> String {
+    let share = match h.share {
+        Some(s) => format!(" {s}%"),
+        None if h.kind == RelationKind::Owns => " (share unknown)".into(),
+        None => String::new(),
+    };
+    let dates = match (h.start_date, h.end_date) {
+        (None, None) => String::new(),
+        (s, e) => format!(
+            " [{}..{}]",
+            s.map(|d| d.to_string()).unwrap_or_default(),
+            e.map(|d| d.to_string()).unwrap_or_default()
+        ),
+    };
+    let confidence = h.confidence.map(|c| format!(" ({c})")).unwrap_or_default();
+    let evidence = h
+        .evidence
+        .as_deref()
+        .map(|e| format!(" — {e}"))
+        .unwrap_or_default();
+    format!(
+        "{} {} {}{share}{dates}{confidence}{evidence}",
+        h.source_name,
+        h.kind.label(),
+        h.target_name
+    )
+}
+
+/// The report as plain text: the same record the page prints.
+impl std::fmt::Display for ExposureReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} ({})", self.entity_name, self.entity_id)?;
+        writeln!(
+            f,
+            "regime:   {} ({}) — {}",
+            self.regime_name, self.regime_test, self.regime_note
+        )?;
+        writeln!(f, "as of:    {}", self.as_of)?;
+        write!(f, "status:   {}", self.status)?;
+        if self.status != self.status_if_in_force {
+            write!(f, " ({} were the rule in force)", self.status_if_in_force)?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "listed or blocked owners hold:  {}",
+            range(self.blocked_owner_share)
+        )?;
+        writeln!(
+            f,
+            "look-through to listed parties: {}",
+            range(self.look_through_listed_share)
+        )?;
+        if let Some(p) = &self.most_restrictive_policy {
+            writeln!(f, "most restrictive review policy: {p}")?;
+        }
+        for flag in &self.flag_details {
+            writeln!(f, "flag {}: {}", flag.flag, flag.detail)?;
+        }
+        if !self.evidence.is_empty() {
+            writeln!(f, "evidence:")?;
+        }
+        for (i, chain) in self.evidence.iter().enumerate() {
+            let listing = chain
+                .seed
+                .listing
+                .as_ref()
+                .map(|l| {
+                    format!(
+                        "{}{}{}",
+                        l.list,
+                        l.start_date.map(|d| format!(" since {d}")).unwrap_or_default(),
+                        l.citation
+                            .as_deref()
+                            .map(|c| format!(", {c}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            let possible = if chain.definite { "" } else { " (possible)" };
+            writeln!(f, "  {}. {} — {listing}{possible}", i + 1, chain.seed.name)?;
+            for hop in &chain.hops {
+                writeln!(f, "     {}", hop_line(hop))?;
+            }
+        }
+        if !self.research.is_empty() {
+            writeln!(f, "to research:")?;
+            for hop in &self.research {
+                writeln!(f, "  {}", hop_line(hop))?;
+            }
+        }
+        if !self.nearby_listed.is_empty() {
+            writeln!(f, "listed parties nearby:")?;
+            for n in &self.nearby_listed {
+                let path: Vec<String> = n
+                    .path
+                    .iter()
+                    .map(|h| format!("{} {} {}", h.source_name, h.kind.label(), h.target_name))
+                    .collect();
+                writeln!(
+                    f,
+                    "  {} ({}), {} hop(s): {}",
+                    n.name,
+                    n.lists.join(", "),
+                    n.distance,
+                    path.join("; ")
+                )?;
+            }
+        }
+        write!(f, "data version: {}", self.data_version)
+    }
+}
