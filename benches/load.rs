@@ -6,29 +6,11 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use ownergraph::engine::Engine;
 use ownergraph::graph::Snapshot;
-use ownergraph::store::{ImportRecord, Store};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use ownergraph::store::Store;
+use std::time::Duration;
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
-
-fn bench_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("bench-data");
-    std::fs::create_dir_all(&dir).expect("bench data directory");
-    dir
-}
-
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
-    }
-}
+mod common;
+use common::{bench_dir, data_dir, remove_db, synthetic_db, synthetic_size};
 
 /// Resident memory of this process in bytes.
 fn resident_bytes() -> u64 {
@@ -39,37 +21,6 @@ fn resident_bytes() -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
-}
-
-fn synthetic_db(entities: usize) -> PathBuf {
-    let path = bench_dir().join(format!("synthetic-{entities}.db"));
-    if path.exists() {
-        return path;
-    }
-    let started = Instant::now();
-    let batch = ownergraph::generate::generate(entities, 42);
-    let generated = started.elapsed();
-    let partial = path.with_extension("partial");
-    remove_db(&partial);
-    let mut store = Store::open(&partial).expect("synthetic store opens");
-    let record = ImportRecord {
-        dataset: batch.dataset.clone(),
-        format: "generated".into(),
-        path: "generated".into(),
-        checksum: format!("seed-42-{entities}"),
-    };
-    store.apply(&batch, &record).expect("synthetic batch applies");
-    drop(store);
-    std::fs::rename(&partial, &path).expect("rename synthetic db");
-    remove_db(&partial);
-    eprintln!(
-        "synthetic store: {} entities, {} relations, {} listings; generated in {generated:.2?}, written in {:.2?}",
-        batch.entities.len(),
-        batch.relations.len(),
-        batch.listings.len(),
-        started.elapsed() - generated
-    );
-    path
 }
 
 fn bundled(c: &mut Criterion) {
@@ -93,10 +44,7 @@ fn bundled(c: &mut Criterion) {
 }
 
 fn synthetic(c: &mut Criterion) {
-    let entities: usize = std::env::var("OWNERGRAPH_BENCH_ENTITIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let entities = synthetic_size();
     let db = synthetic_db(entities);
     let store = Store::open(&db).expect("synthetic db opens");
     let before = resident_bytes();
