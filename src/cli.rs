@@ -1,4 +1,4 @@
-//! The command line: `serve`, `import`, `stats`.
+//! The command line: `serve`, `import`, `generate`, `stats`, `exposure`.
 
 use crate::engine::Engine;
 use crate::import::{self, Format, Prepared};
@@ -66,6 +66,29 @@ pub enum Command {
         /// Also load the graph as `serve` does and report the time and memory it takes.
         #[arg(long)]
         graph: bool,
+    },
+    /// An entity's exposure under a sanctions regime, with its evidence; or, with --all, every
+    /// party the regime blocks or possibly blocks, as CSV.
+    Exposure {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        /// The entity's id.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Judge the whole graph and write one CSV row per blocked or possibly blocked party.
+        #[arg(long)]
+        all: bool,
+        /// ofac, bis, eu or uk.
+        #[arg(long, default_value = "ofac")]
+        regime: crate::exposure::RegimeId,
+        /// The day to judge on, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        as_of: Option<crate::model::Date>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        /// With --all: the CSV file to write (default: standard output).
+        #[arg(long, requires = "all")]
+        out: Option<PathBuf>,
     },
     /// Manage the accounts that may curate (reading needs none).
     User {
@@ -158,6 +181,15 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Exposure {
+            db,
+            id,
+            all,
+            regime,
+            as_of,
+            format,
+            out,
+        } => exposure(&db, id.as_deref(), all, regime, as_of, format, out.as_deref()),
         Command::Stats { db, format, graph } => {
             if !db.exists() {
                 bail!("{}: database does not exist", db.display());
@@ -209,6 +241,59 @@ fn resident_bytes() -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
+}
+
+/// `ownergraph exposure`: one entity's report, or the whole graph as CSV.
+fn exposure(
+    db: &Path,
+    id: Option<&str>,
+    all: bool,
+    regime: crate::exposure::RegimeId,
+    as_of: Option<crate::model::Date>,
+    format: OutputFormat,
+    out: Option<&Path>,
+) -> Result<()> {
+    if !db.exists() {
+        bail!("{}: database does not exist", db.display());
+    }
+    let engine = Engine::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let day = as_of.unwrap_or_else(crate::model::Date::today);
+    if !all {
+        let id = id.expect("clap requires an id without --all");
+        let Some(report) = crate::exposure::explain(&engine, id, regime, day)? else {
+            bail!("no entity with id {id:?} in {}", db.display());
+        };
+        match format {
+            OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            OutputFormat::Text => println!("{report}"),
+        }
+        return Ok(());
+    }
+    let started = Instant::now();
+    let snapshot = engine.snapshot();
+    let judged =
+        crate::exposure::whole_graph(&snapshot, crate::exposure::Regimes::bundled().get(regime), day);
+    let rows = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            judged.write_csv(&snapshot, std::io::BufWriter::new(file))
+        }
+        None => judged.write_csv(&snapshot, std::io::stdout().lock()),
+    }
+    .context("writing the CSV")?;
+    let would_be = judged.derived.len();
+    eprintln!(
+        "{regime} on {day} ({}): {} listed, {rows} blocked or possibly blocked{} in {:.2?}",
+        judged.rule.note,
+        judged.listed,
+        if rows < would_be {
+            format!("; {would_be} would be were the rule in force (red flags)")
+        } else {
+            String::new()
+        },
+        started.elapsed()
+    );
+    Ok(())
 }
 
 /// The bundled data directory: `--data`, else `./data`, else the one beside the sources.

@@ -77,10 +77,13 @@ pub enum RelationKind {
     AssociateOf,
     /// A link of unstated nature, e.g. OFAC's "Linked To:".
     LinkedTo,
+    /// Two parties acting together (a joint arrangement, e.g. a voting pact): UK OFSI aggregates
+    /// their holdings. Carries no equity of its own; direction has no meaning.
+    JointArrangement,
 }
 
 impl RelationKind {
-    pub const ALL: [RelationKind; 8] = [
+    pub const ALL: [RelationKind; 9] = [
         RelationKind::Owns,
         RelationKind::Controls,
         RelationKind::SubordinateOf,
@@ -89,6 +92,7 @@ impl RelationKind {
         RelationKind::FamilyOf,
         RelationKind::AssociateOf,
         RelationKind::LinkedTo,
+        RelationKind::JointArrangement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +105,7 @@ impl RelationKind {
             RelationKind::FamilyOf => "family_of",
             RelationKind::AssociateOf => "associate_of",
             RelationKind::LinkedTo => "linked_to",
+            RelationKind::JointArrangement => "joint_arrangement",
         }
     }
 
@@ -115,6 +120,7 @@ impl RelationKind {
             RelationKind::FamilyOf => "is family of",
             RelationKind::AssociateOf => "is associate of",
             RelationKind::LinkedTo => "is linked to",
+            RelationKind::JointArrangement => "acts jointly with",
         }
     }
 
@@ -129,12 +135,13 @@ impl RelationKind {
             RelationKind::FamilyOf => "is family of",
             RelationKind::AssociateOf => "is associate of",
             RelationKind::LinkedTo => "is linked from",
+            RelationKind::JointArrangement => "acts jointly with",
         }
     }
 
     /// Bit of this kind in a [`KindSet`].
-    pub fn bit(self) -> u8 {
-        1 << (self as u8)
+    pub fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
@@ -161,10 +168,10 @@ impl FromStr for RelationKind {
 
 /// A set of relation kinds, one bit each: cheap to copy and test in traversals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindSet(pub u8);
+pub struct KindSet(pub u16);
 
 impl KindSet {
-    pub const ALL: KindSet = KindSet(u8::MAX);
+    pub const ALL: KindSet = KindSet(u16::MAX);
 
     pub fn contains(self, kind: RelationKind) -> bool {
         self.0 & kind.bit() != 0

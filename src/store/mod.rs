@@ -537,6 +537,20 @@ impl Store {
         Ok(())
     }
 
+    /// The listings of one entity, oldest first.
+    pub fn listings_of(&self, id: &str) -> Result<Vec<Listing>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid
+             WHERE e.id = ?1 ORDER BY l.start_date, l.list, l.program"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(listing_from_row(row, 0)?);
+        }
+        Ok(out)
+    }
+
     /// Number of import records plus curated changes: a cheap data version for pages and
     /// caches that grows with every write to the data.
     pub fn data_version(&self) -> Result<i64> {

@@ -103,7 +103,10 @@ fn upper_lower(edge: &EdgeIn) -> Option<(usize, usize)> {
             Some((edge.source, edge.target))
         }
         RelationKind::SubordinateOf => Some((edge.target, edge.source)),
-        RelationKind::FamilyOf | RelationKind::AssociateOf | RelationKind::LinkedTo => None,
+        RelationKind::FamilyOf
+        | RelationKind::AssociateOf
+        | RelationKind::LinkedTo
+        | RelationKind::JointArrangement => None,
     }
 }
 

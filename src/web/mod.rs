@@ -10,6 +10,7 @@ mod curation;
 mod drawing;
 mod entity;
 mod error;
+mod exposure;
 mod graph;
 mod home;
 mod lists;
@@ -167,6 +168,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sources", web::get().to(sources::sources))
         .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/paths", web::get().to(paths::paths))
+        .route("/entities/{id}/exposure", web::get().to(exposure::exposure))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

@@ -1,0 +1,271 @@
+//! The exposure rules: who is blocked under a sanctions regime on a day, how exposed an entity
+//! is to listed parties, and the evidence for it. Pure functions over a graph snapshot; the
+//! rules themselves (thresholds, dates, seeding lists) are data in `data/regimes.json`.
+//!
+//! See `../shared/EXPOSURE_RULES.md` for the rules, the algorithm and the worked cases T1–T10.
+//!
+//! Architecture invariant: nothing here speaks SQL or HTTP. [`report`] fetches the relation
+//! facts the snapshot does not hold (evidence, confidence) through [`crate::store`] methods.
+
+pub mod look_through;
+pub mod propagate;
+pub mod regime;
+pub mod report;
+
+use crate::graph::Snapshot;
+use crate::model::{Date, Pct};
+use propagate::{Bound, GroupRun, Local, Rank, Tie};
+use regime::{Applied, Regime, RegimeState};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+pub use regime::{RegimeId, Regimes};
+pub use report::{explain, ExposureReport};
+
+/// The verdict on one entity under one regime on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// On a list that seeds the regime.
+    Listed,
+    /// Owned (or, where control counts, controlled) enough by listed or blocked parties.
+    Blocked,
+    /// Blocked for some values of the unknown shares, not for others.
+    PossiblyBlocked,
+    NotBlocked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Listed => "listed",
+            Status::Blocked => "blocked",
+            Status::PossiblyBlocked => "possibly_blocked",
+            Status::NotBlocked => "not_blocked",
+        }
+    }
+
+    /// Words for people: "possibly blocked".
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Listed => "listed",
+            Status::Blocked => "blocked",
+            Status::PossiblyBlocked => "possibly blocked",
+            Status::NotBlocked => "not blocked",
+        }
+    }
+
+    /// What a computed status means once the rule's state on the day is taken into account:
+    /// a suspended or not-yet-effective rule derives nothing.
+    pub fn under(self, state: RegimeState) -> Status {
+        match (self, state) {
+            (Status::Blocked | Status::PossiblyBlocked, RegimeState::Suspended | RegimeState::NotInForce) => {
+                Status::NotBlocked
+            }
+            (s, _) => s,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A data or regime warning attached to a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// The entity or one of its owners sits in a cycle of ownership.
+    CircularOwnership,
+    /// The known shares of one target's owners add up to more than 100%.
+    OverSubscribed,
+    /// The rule's state after a known date is not known (BIS after 2026-11-09).
+    RegimeUnknownAfter,
+    RegimeSuspended,
+    RegimeNotInForce,
+    /// Would be blocked or possibly blocked were the rule in force (BIS: affiliates red flag).
+    RedFlag,
+    /// A listed or blocked party controls the entity, and the regime reads ownership only.
+    ControlByListed,
+    /// Not blocked, but the look-through exposure to listed parties is significant.
+    LookThroughCaution,
+    /// The look-through walk was cut (depth cap, pruning or budget).
+    LookThroughTruncated,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::CircularOwnership => "circular_ownership",
+            Flag::OverSubscribed => "over_subscribed",
+            Flag::RegimeUnknownAfter => "regime_unknown_after",
+            Flag::RegimeSuspended => "regime_suspended",
+            Flag::RegimeNotInForce => "regime_not_in_force",
+            Flag::RedFlag => "red_flag",
+            Flag::ControlByListed => "control_by_listed",
+            Flag::LookThroughCaution => "look_through_caution",
+            Flag::LookThroughTruncated => "look_through_truncated",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A non-listed entity the rule captures (or would capture) in a whole-graph pass.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub node: u32,
+    /// As if the rule were in force; see [`Status::under`].
+    pub computed: Status,
+    /// Stake of captured direct owners, `[lo, hi]`.
+    pub lo: Pct,
+    pub hi: Pct,
+    pub depth: u16,
+    /// Captured direct owners.
+    pub witnesses: Vec<u32>,
+}
+
+/// The whole graph under one regime on one day.
+pub struct GraphExposure {
+    pub rule: Applied,
+    /// Parties on a seeding list on the day.
+    pub listed: usize,
+    /// Captured parties, by node.
+    pub derived: Vec<Derived>,
+}
+
+impl GraphExposure {
+    /// The rows whose effective status is blocked or possibly blocked.
+    pub fn effective(&self) -> impl Iterator<Item = (&Derived, Status)> {
+        self.derived
+            .iter()
+            .map(|d| (d, d.computed.under(self.rule.state)))
+            .filter(|(_, s)| *s != Status::NotBlocked)
+    }
+}
+
+fn rank_status(rank: Rank) -> Status {
+    if rank.definite {
+        Status::Blocked
+    } else if rank.possible {
+        Status::PossiblyBlocked
+    } else {
+        Status::NotBlocked
+    }
+}
+
+/// Propagates the regime over the whole snapshot: every party it captures on `day`.
+pub fn whole_graph(snapshot: &Snapshot, regime: &Regime, day: Date) -> GraphExposure {
+    let rule = regime.on(day);
+    let lists = propagate::seed_lists(snapshot, regime);
+    let local = Local::whole(snapshot, &lists, day);
+    let groups = local.seed_groups(regime.aggregate);
+    let mut run = GroupRun::new(local.len());
+    let mut best: HashMap<u32, (Rank, Derived)> = HashMap::new();
+    for seeds in &groups {
+        run.run(&local, seeds, &rule, regime.control_counts);
+        for &v in run.possible.touched() {
+            if local.seed[v as usize] || !run.possible.captured(v) {
+                continue;
+            }
+            let rank = run.rank(&local, v);
+            if best.get(&v).is_some_and(|(r, _)| *r >= rank) {
+                continue;
+            }
+            let layer = if rank.definite {
+                &run.definite
+            } else {
+                &run.possible
+            };
+            let here = layer.depth[v as usize];
+            let mut witnesses: Vec<u32> = local
+                .inbound(v)
+                .filter(|e| {
+                    layer.depth[e.src as usize] < here
+                        && (e.tie == Tie::Equity || e.tie == Tie::Control && regime.control_counts)
+                })
+                .map(|e| local.global[e.src as usize])
+                .collect();
+            witnesses.sort_unstable();
+            witnesses.dedup();
+            best.insert(
+                v,
+                (
+                    rank,
+                    Derived {
+                        node: local.global[v as usize],
+                        computed: rank_status(rank),
+                        lo: Pct(rank.lo as u32),
+                        hi: Pct(rank.hi as u32),
+                        depth: layer.depth[v as usize],
+                        witnesses,
+                    },
+                ),
+            );
+        }
+    }
+    let mut derived: Vec<Derived> = best.into_values().map(|(_, d)| d).collect();
+    derived.sort_unstable_by_key(|d| d.node);
+    GraphExposure {
+        rule,
+        listed: local.seed.iter().filter(|s| **s).count(),
+        derived,
+    }
+}
+
+/// Shorthand used by tests and benches: the passes of [`whole_graph`] at one bound only.
+#[doc(hidden)]
+pub fn captured_set(snapshot: &Snapshot, regime: &Regime, day: Date, bound: Bound) -> Vec<bool> {
+    let rule = regime.on(day);
+    let lists = propagate::seed_lists(snapshot, regime);
+    let local = Local::whole(snapshot, &lists, day);
+    let mut out = vec![false; local.len()];
+    let mut layer = propagate::Layer::new(local.len());
+    for seeds in local.seed_groups(regime.aggregate) {
+        layer.run(&local, &seeds, &rule, regime.control_counts, bound);
+        for &v in layer.touched() {
+            out[v as usize] |= layer.captured(v);
+        }
+    }
+    out
+}
+
+impl GraphExposure {
+    /// Writes one CSV row per non-listed party the rule blocks or possibly blocks on the day:
+    /// `entity_id,name,status,blocked_owner_share_lo,blocked_owner_share_hi,witnesses`, the
+    /// witnesses (captured direct owners) as ids joined by `;`.
+    pub fn write_csv<W: std::io::Write>(&self, snapshot: &Snapshot, out: W) -> csv::Result<usize> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record([
+            "entity_id",
+            "name",
+            "status",
+            "blocked_owner_share_lo",
+            "blocked_owner_share_hi",
+            "witnesses",
+        ])?;
+        let mut rows = 0;
+        for (d, status) in self.effective() {
+            let node = snapshot.node(d.node);
+            let witnesses: Vec<&str> = d.witnesses.iter().map(|&w| &*snapshot.node(w).id).collect();
+            writer.write_record([
+                &*node.id,
+                &*node.name,
+                status.as_str(),
+                &d.lo.to_string(),
+                &d.hi.to_string(),
+                &witnesses.join(";"),
+            ])?;
+            rows += 1;
+        }
+        writer.flush()?;
+        Ok(rows)
+    }
+}
