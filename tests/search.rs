@@ -178,7 +178,7 @@ fn an_older_database_gets_its_index_on_open() {
     // Back to schema version 1: no search tables at all.
     raw_execute(
         &path,
-        "DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+        "DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
          PRAGMA user_version = 1;",
     )
     .unwrap();
