@@ -178,7 +178,7 @@ fn an_older_database_gets_its_index_on_open() {
     // Back to schema version 1: no search (or later) tables at all.
     raw_execute(
         &path,
-        "DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+        "DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users;
          PRAGMA user_version = 1;",

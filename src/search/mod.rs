@@ -28,9 +28,17 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// Most substring candidates read for one query; more sets [`Ranked::truncated`].
 const SUBSTRING_LIMIT: usize = 5000;
 /// Fuzzy candidates read from the trigram index, by BM25.
-const FUZZY_CANDIDATES: usize = 200;
-/// Most trigrams of a query used for fuzzy candidates.
-const MAX_TRIGRAMS: usize = 48;
+const FUZZY_CANDIDATES: usize = 100;
+/// How many of a query's rarest trigrams select substring candidates (all must be present).
+const SUBSTRING_TRIGRAMS: usize = 4;
+/// How many of a query's rarest trigrams select fuzzy candidates (any may be present).
+const FUZZY_TRIGRAMS: usize = 8;
+/// Trigrams held by more names than this are too common to find fuzzy candidates by.
+const FUZZY_MAX_FREQUENCY: u64 = 2000;
+/// How many of a query's trigrams are weighed for rarity (spread over the query).
+const SAMPLED_TRIGRAMS: usize = 16;
+/// Fuzzy candidates are looked for only when fewer entities than this matched better.
+const FUZZY_BELOW: usize = 20;
 /// Least word similarity (0..1) for a fuzzy hit.
 pub const FUZZY_THRESHOLD: f64 = 0.88;
 
@@ -135,8 +143,16 @@ pub fn classify(query: &str, name: &str) -> Option<(Tier, f64)> {
     Some((tier, if tier == Tier::Exact { 1.0 } else { score }))
 }
 
-/// The distinct character trigrams of a normalised query (spaces included), at most
-/// [`MAX_TRIGRAMS`].
+/// At most `n` of `grams`, spread evenly over them (first and last included).
+fn spread(grams: Vec<String>, n: usize) -> Vec<String> {
+    if grams.len() <= n {
+        return grams;
+    }
+    let last = grams.len() - 1;
+    (0..n).map(|i| grams[i * last / (n - 1)].clone()).collect()
+}
+
+/// The distinct character trigrams of a normalised query (spaces included).
 fn trigrams(query: &str) -> Vec<String> {
     let chars: Vec<char> = query.chars().collect();
     let mut out: Vec<String> = Vec::new();
@@ -144,9 +160,6 @@ fn trigrams(query: &str) -> Vec<String> {
         let t: String = window.iter().collect();
         if !out.contains(&t) {
             out.push(t);
-        }
-        if out.len() == MAX_TRIGRAMS {
-            break;
         }
     }
     out
@@ -159,17 +172,53 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
         return Ok(Ranked::default());
     }
     let mut truncated = false;
-    let mut candidates = store.name_matches(NameLookup::Substring(&query), SUBSTRING_LIMIT)?;
-    truncated |= candidates.len() >= SUBSTRING_LIMIT;
+    let mut candidates = Vec::new();
     let query_core = core(&query);
-    if query_core != query {
-        let more = store.name_matches(NameLookup::Substring(query_core), SUBSTRING_LIMIT)?;
-        truncated |= more.len() >= SUBSTRING_LIMIT;
-        candidates.extend(more);
+    let mut fuzzy_grams = Vec::new();
+    for (i, text) in [query.as_str(), query_core].into_iter().enumerate() {
+        if i == 1 && text == query {
+            break;
+        }
+        let grams = spread(trigrams(text), SAMPLED_TRIGRAMS);
+        let found = if grams.is_empty() {
+            // Under three characters: the index cannot help; the store scans.
+            store.name_matches(NameLookup::Substring(text), SUBSTRING_LIMIT)?
+        } else {
+            let mut by_rarity: Vec<(u64, String)> = store
+                .trigram_frequencies(&grams)?
+                .into_iter()
+                .zip(grams)
+                .collect();
+            by_rarity.sort();
+            if i == 0 {
+                fuzzy_grams = by_rarity
+                    .iter()
+                    .filter(|(n, _)| (1..=FUZZY_MAX_FREQUENCY).contains(n))
+                    .take(FUZZY_TRIGRAMS)
+                    .map(|(_, g)| g.clone())
+                    .collect();
+            }
+            if by_rarity.first().is_some_and(|(n, _)| *n == 0) {
+                Vec::new() // a trigram no name holds: no name contains the text
+            } else {
+                let rarest: Vec<String> = by_rarity
+                    .into_iter()
+                    .take(SUBSTRING_TRIGRAMS)
+                    .map(|(_, g)| g)
+                    .collect();
+                store.name_matches(NameLookup::AllTrigrams(&rarest), SUBSTRING_LIMIT)?
+            }
+        };
+        truncated |= found.len() >= SUBSTRING_LIMIT;
+        candidates.extend(found);
     }
-    let grams = trigrams(&query);
-    if !grams.is_empty() {
-        candidates.extend(store.name_matches(NameLookup::AnyTrigram(&grams), FUZZY_CANDIDATES)?);
+    let mut matched: Vec<i64> = candidates.iter().map(|c| c.eid).collect();
+    matched.sort_unstable();
+    matched.dedup();
+    // Fuzzy candidates are a fallback: with enough better hits they would only rank below.
+    // (A candidate that merely shares the rarest trigrams is dropped by `classify`.)
+    if !fuzzy_grams.is_empty() && matched.len() < FUZZY_BELOW {
+        candidates.extend(store.name_matches(NameLookup::AnyTrigram(&fuzzy_grams), FUZZY_CANDIDATES)?);
     }
 
     let mut best: HashMap<i64, (Tier, f64, NameMatch)> = HashMap::new();
@@ -387,5 +436,9 @@ mod tests {
         assert_eq!(trigrams("ab"), Vec::<String>::new());
         assert_eq!(trigrams("海康威视"), vec!["海康威", "康威视"]);
         assert_eq!(trigrams(&"abcdefghij".repeat(20)).len(), 10);
+        assert_eq!(trigrams("ab cd"), vec!["ab ", "b c", " cd"]);
+        let grams: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        assert_eq!(spread(grams.clone(), 4), vec!["0", "3", "6", "9"]);
+        assert_eq!(spread(grams.clone(), 20), grams);
     }
 }

@@ -4,7 +4,7 @@
 use super::{json_column, parse_column, Result, Store};
 use crate::model::{Entity, Schema};
 use crate::search::normalise::{normalise, NORMALISER_VERSION};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 /// A name or alias that matched a lookup, with the facts about its entity that ranking,
 /// filters and facets need.
@@ -29,14 +29,26 @@ pub struct NameMatch {
 pub enum NameLookup<'a> {
     /// Names whose normalised form contains this normalised text (shortest names first).
     Substring(&'a str),
+    /// Names holding all of these trigrams (shortest names first): a superset of the names
+    /// containing a text made of them, cheap when they are its rarest trigrams.
+    AllTrigrams(&'a [String]),
     /// Names sharing any of these trigrams, best BM25 rank first: fuzzy candidates.
     AnyTrigram(&'a [String]),
 }
 
 /// Columns of a name match (aliases n = search_names, e = entities).
 const MATCH_COLUMNS: &str = "n.entity_eid, e.id, e.name, e.schema, e.countries, n.name, n.norm, n.is_alias,
-     (SELECT group_concat(list, char(31)) FROM
-        (SELECT DISTINCT list FROM listings WHERE entity_eid = n.entity_eid ORDER BY list))";
+     (SELECT group_concat(list, char(31)) FROM listings WHERE entity_eid = n.entity_eid)";
+
+/// The lists of a `group_concat` (unit-separator joined), each once, sorted.
+fn distinct_sorted(joined: Option<&str>) -> Vec<String> {
+    let mut lists: Vec<String> = joined
+        .map(|l| l.split('\u{1f}').map(str::to_string).collect())
+        .unwrap_or_default();
+    lists.sort_unstable();
+    lists.dedup();
+    lists
+}
 
 /// An FTS5 string literal: the text in double quotes, inner quotes doubled.
 fn fts_string(text: &str) -> String {
@@ -63,6 +75,18 @@ impl Store {
                      WHERE instr(n.norm, ?1) > 0 ORDER BY length(n.norm), n.nid LIMIT ?2"
                 ))?,
                 text.to_string(),
+            ),
+            NameLookup::AllTrigrams(trigrams) => (
+                self.conn.prepare_cached(&format!(
+                    "SELECT {MATCH_COLUMNS} FROM search_fts f
+                     JOIN search_names n ON n.nid = f.rowid JOIN entities e ON e.eid = n.entity_eid
+                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                ))?,
+                trigrams
+                    .iter()
+                    .map(|t| fts_string(t))
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
             ),
             NameLookup::AnyTrigram(trigrams) => {
                 let expression = trigrams
@@ -94,9 +118,7 @@ impl Store {
                 entity_name: row.get(2)?,
                 schema: parse_column(row, 3, "schema")?,
                 countries: json_column(row, 4)?,
-                lists: lists
-                    .map(|l| l.split('\u{1f}').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                lists: distinct_sorted(lists.as_deref()),
                 name: row.get(5)?,
                 norm: row.get(6)?,
                 is_alias: row.get(7)?,
@@ -124,6 +146,20 @@ impl Store {
             );
         }
         Ok(())
+    }
+
+    /// How many indexed names hold each trigram (0 for a trigram no name has).
+    pub fn trigram_frequencies(&self, trigrams: &[String]) -> Result<Vec<u64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT doc FROM search_vocab WHERE term = ?1")?;
+        trigrams
+            .iter()
+            .map(|t| {
+                let doc: Option<i64> = stmt.query_row([t], |r| r.get(0)).optional()?;
+                Ok(doc.unwrap_or(0) as u64)
+            })
+            .collect()
     }
 
     /// Builds the name index afresh when it was built by other normalisation rules (or never,

@@ -23,6 +23,9 @@ CREATE TRIGGER search_names_ad AFTER DELETE ON search_names BEGIN
     INSERT INTO search_fts (search_fts, rowid, norm) VALUES ('delete', old.nid, old.norm);
 END;
 
+-- Trigram document frequencies, so a query can start from its rarest trigrams.
+CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, row);
+
 -- The normaliser version the index was built with; 0 = never built.
 CREATE TABLE search_state (normaliser INTEGER NOT NULL);
 INSERT INTO search_state (normaliser) VALUES (0);
