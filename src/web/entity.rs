@@ -89,7 +89,8 @@ pub async fn entity(
         let mut relations = group(detail.incoming, "in");
         relations.extend(group(detail.outgoing, "out"));
         let snapshot = engine.snapshot();
-        let small = snapshot.find(&id).map(|node| {
+        // The drawing is HTML only: the JSON twin's relations are its data.
+        let small = snapshot.find(&id).filter(|_| format == Format::Html).map(|node| {
             super::graph::neighbourhood_view(
                 &snapshot,
                 node,
