@@ -5,6 +5,7 @@
 //! checked by the store inside the import's transaction.
 
 pub mod csv_dir;
+pub mod ftm;
 pub mod ofac_sdn;
 
 use crate::model::{Batch, InputError};
@@ -20,6 +21,8 @@ pub enum Format {
     Csv,
     /// OFAC's legacy sdn.csv.
     OfacSdn,
+    /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
+    Ftm,
 }
 
 impl Format {
@@ -27,6 +30,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
+            Format::Ftm => "ftm",
         }
     }
 
@@ -76,10 +80,24 @@ pub struct Prepared {
     pub batch: Batch,
     pub record: ImportRecord,
     pub links: Option<LinkResolution>,
+    /// What the file holds that ownergraph does not model, counted by schema or type name.
+    pub skipped: std::collections::BTreeMap<String, u64>,
 }
 
 /// Reads `path` in `format`. `dataset` overrides the dataset name the format would choose.
 pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepared, ImportError> {
+    read_with_progress(format, path, dataset, &|_| {})
+}
+
+/// [`read`], telling `progress` how many bytes of the file have been read (for the
+/// line-oriented formats; the others read too quickly to need it).
+pub fn read_with_progress(
+    format: Format,
+    path: &Path,
+    dataset: Option<&str>,
+    progress: &dyn Fn(u64),
+) -> Result<Prepared, ImportError> {
+    let mut skipped = std::collections::BTreeMap::new();
     let (mut batch, files, links) = match format {
         Format::Csv => {
             let (batch, files) = csv_dir::read(path)?;
@@ -88,6 +106,11 @@ pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepar
         Format::OfacSdn => {
             let (batch, links) = ofac_sdn::read(path)?;
             (batch, vec![path.to_path_buf()], Some(links))
+        }
+        Format::Ftm => {
+            let (batch, summary) = ftm::read(path, progress)?;
+            skipped = summary.skipped;
+            (batch, vec![path.to_path_buf()], None)
         }
     };
     if let Some(name) = dataset {
@@ -108,7 +131,12 @@ pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepar
         path: path.display().to_string(),
         checksum: checksum(&files)?,
     };
-    Ok(Prepared { batch, record, links })
+    Ok(Prepared {
+        batch,
+        record,
+        links,
+        skipped,
+    })
 }
 
 /// SHA-256 over the files' names and bytes, hex-encoded.
@@ -152,6 +180,7 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
         .filter_map(|dir| match Format::detect(&dir)? {
             Format::Csv => Some((Format::Csv, dir)),
             Format::OfacSdn => Some((Format::OfacSdn, dir.join("sdn.csv"))),
+            _ => None,
         })
         .collect())
 }

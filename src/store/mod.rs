@@ -9,7 +9,7 @@ use crate::model::{
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -17,7 +17,10 @@ use std::sync::Mutex;
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
 
 /// Migrations in order; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/003_interop.sql"),
+];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -69,12 +72,57 @@ pub struct ApplyReport {
     pub relations_changed: u64,
     pub listings_added: u64,
     pub listings_changed: u64,
+    /// Relations of the dataset that a release no longer holds, given an end date.
+    pub relations_ended: u64,
+    /// Listings of the dataset that a release no longer holds, given an end date.
+    pub listings_ended: u64,
 }
 
 impl ApplyReport {
     pub fn is_unchanged(&self) -> bool {
         *self == ApplyReport::default()
     }
+
+    pub fn added(&self) -> u64 {
+        self.entities_added + self.relations_added + self.listings_added
+    }
+
+    pub fn changed(&self) -> u64 {
+        self.entities_changed + self.relations_changed + self.listings_changed
+    }
+
+    pub fn ended(&self) -> u64 {
+        self.relations_ended + self.listings_ended
+    }
+}
+
+/// How [`Store::apply_with`] treats a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyMode {
+    /// `Some(day)`: the batch is a whole release of its dataset as of `day`. Relations and
+    /// listings of that dataset which the release no longer holds are given `day` as their end
+    /// date, never deleted, so questions about the past keep their old answers. `None`: a
+    /// partial update that adds and changes only.
+    pub release: Option<Date>,
+    /// Validate and count what would change, then roll back.
+    pub dry_run: bool,
+}
+
+/// One row of the import log, for the sources page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportLogEntry {
+    pub dataset: String,
+    pub format: String,
+    pub path: String,
+    pub checksum: String,
+    pub imported_at: String,
+    pub as_of: Option<String>,
+    pub entities: u64,
+    pub relations: u64,
+    pub listings: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub ended: u64,
 }
 
 /// Counts over the whole database, as `ownergraph stats` prints them.
@@ -243,12 +291,33 @@ impl Store {
 
     /// Applies a batch in one transaction: on the first problem nothing is changed and the
     /// error names the file, line and field. Re-applying the same batch changes nothing.
+    /// Nothing is ended: see [`Store::apply_with`] for whole releases.
     pub fn apply(&mut self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport> {
+        self.apply_with(batch, record, ApplyMode::default())
+    }
+
+    /// [`Store::apply`] with a mode: a whole release ends what disappeared from its dataset;
+    /// a dry run checks everything (references to entities in the database included) and
+    /// reports what would change, then rolls back.
+    pub fn apply_with(
+        &mut self,
+        batch: &Batch,
+        record: &ImportRecord,
+        mode: ApplyMode,
+    ) -> Result<ApplyReport> {
         let tx = self.conn.transaction()?;
-        let report = apply_in(&tx, batch)?;
+        let mut report = apply_in(&tx, batch)?;
+        if let Some(day) = mode.release {
+            end_missing(&tx, batch, day, &mut report)?;
+        }
+        if mode.dry_run {
+            tx.rollback()?;
+            return Ok(report);
+        }
         tx.execute(
-            "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings)
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7)
+            "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings,
+                                  as_of, added, changed, ended)
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (dataset, checksum) DO NOTHING",
             params![
                 record.dataset,
@@ -257,11 +326,41 @@ impl Store {
                 record.checksum,
                 batch.entities.len() as i64,
                 batch.relations.len() as i64,
-                batch.listings.len() as i64
+                batch.listings.len() as i64,
+                opt_str(mode.release),
+                report.added() as i64,
+                report.changed() as i64,
+                report.ended() as i64,
             ],
         )?;
         tx.commit()?;
         Ok(report)
+    }
+
+    /// The import log, newest first.
+    pub fn imports(&self) -> Result<Vec<ImportLogEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset, format, path, checksum, imported_at, as_of, entities, relations, listings,
+                    added, changed, ended
+             FROM imports ORDER BY iid DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ImportLogEntry {
+                dataset: r.get(0)?,
+                format: r.get(1)?,
+                path: r.get(2)?,
+                checksum: r.get(3)?,
+                imported_at: r.get(4)?,
+                as_of: r.get(5)?,
+                entities: r.get::<_, i64>(6)? as u64,
+                relations: r.get::<_, i64>(7)? as u64,
+                listings: r.get::<_, i64>(8)? as u64,
+                added: r.get::<_, i64>(9)? as u64,
+                changed: r.get::<_, i64>(10)? as u64,
+                ended: r.get::<_, i64>(11)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Counts of entities, relations and listings, overall and by schema, kind and list.
@@ -715,6 +814,39 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         }
     }
     Ok(report)
+}
+
+/// Gives every open relation and listing of the batch's dataset that the batch no longer holds
+/// an end date: `day`, or its start date when it started later (a window is never reversed).
+fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut ApplyReport) -> Result<()> {
+    let day = day.to_string();
+    let relation_keys: HashSet<String> = batch.relations.iter().map(|(_, r)| r.natural_key()).collect();
+    let listing_keys: HashSet<String> = batch.listings.iter().map(|(_, l)| l.natural_key()).collect();
+    for (table, id, keys, counter) in [
+        ("relations", "rid", &relation_keys, &mut report.relations_ended),
+        ("listings", "lid", &listing_keys, &mut report.listings_ended),
+    ] {
+        let gone: Vec<i64> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {id}, natural_key FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
+            ))?;
+            let mut rows = stmt.query([&batch.dataset])?;
+            let mut gone = Vec::new();
+            while let Some(row) = rows.next()? {
+                if !keys.contains(row.get_ref(1)?.as_str()?) {
+                    gone.push(row.get(0)?);
+                }
+            }
+            gone
+        };
+        let mut end = tx.prepare(&format!(
+            "UPDATE {table} SET end_date = max(coalesce(start_date, ?2), ?2) WHERE {id} = ?1"
+        ))?;
+        for key in gone {
+            *counter += end.execute(params![key, day])? as u64;
+        }
+    }
+    Ok(())
 }
 
 /// A small pool of read-only connections for concurrent readers (web workers).

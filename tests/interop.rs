@@ -1,0 +1,162 @@
+//! Interoperability: FollowTheMoney and BODS in, releases over time, FtM / GraphML / CSV out.
+
+mod common;
+
+use common::*;
+use ownergraph::engine::Engine;
+use ownergraph::import::{self, Format, ImportError};
+use ownergraph::model::{RelationKind, Schema};
+use ownergraph::store::{ApplyMode, ApplyReport};
+use std::path::{Path, PathBuf};
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+fn import(engine: &Engine, format: Format, path: &Path, mode: ApplyMode) -> Result<ApplyReport, ImportError> {
+    let prepared = import::read(format, path, None)?;
+    Ok(engine.apply_with(&prepared.batch, &prepared.record, mode)?)
+}
+
+fn counts(engine: &Engine) -> (u64, u64, u64) {
+    let stats = engine.read(|s| s.stats()).unwrap();
+    (stats.entities, stats.relations, stats.listings)
+}
+
+/// Writes `text` to a file in a fresh temporary directory.
+fn write_temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn rejected(format: Format, path: &Path) -> String {
+    let (_dir, engine) = empty_engine();
+    let before = counts(&engine);
+    let err = import(&engine, format, path, ApplyMode::default()).expect_err("bad input must be refused");
+    assert_eq!(counts(&engine), before, "nothing applied");
+    err.to_string()
+}
+
+#[test]
+fn ftm_reads_things_links_sanctions_and_counts_the_rest() {
+    let path = fixture("ftm/hikvision.ftm.json");
+    let prepared = import::read(Format::Ftm, &path, None).unwrap();
+    assert_eq!(prepared.batch.dataset, "hikvision");
+    let skipped: Vec<_> = prepared.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        skipped,
+        vec![("Address", 1), ("Ownership → Security", 1), ("Security", 1)]
+    );
+    assert_eq!(
+        prepared.batch.entities.len(),
+        5,
+        "the Person split over two lines is one"
+    );
+
+    let (_dir, engine) = empty_engine();
+    let report = engine.apply(&prepared.batch, &prepared.record).unwrap();
+    assert_eq!(
+        (
+            report.entities_added,
+            report.relations_added,
+            report.listings_added
+        ),
+        (5, 5, 2)
+    );
+
+    let hik = engine.read(|s| s.entity_detail("cn-hikvision")).unwrap().unwrap();
+    assert_eq!(hik.entity.schema, Schema::Company);
+    assert_eq!(hik.entity.name, "Hangzhou Hikvision Digital Technology Co., Ltd.");
+    assert_eq!(hik.entity.aliases, vec!["Hikvision", "海康威视"]);
+    assert_eq!(hik.entity.countries, vec!["cn"]);
+    assert_eq!(hik.entity.identifiers[0].scheme, "registrationNumber");
+    assert_eq!(hik.entity.identifiers[0].value, "91330000733796106P");
+    let owners: Vec<_> = hik
+        .incoming
+        .iter()
+        .map(|v| {
+            (
+                v.other_id.as_str(),
+                v.relation.kind,
+                v.relation.share.map(|s| s.to_string()),
+            )
+        })
+        .collect();
+    assert!(
+        owners.contains(&("cn-cethik", RelationKind::Owns, Some("38.88".into()))),
+        "{owners:?}"
+    );
+    assert!(owners.contains(&("cn-gong-hongjia", RelationKind::Owns, Some("10.3".into()))));
+    let ceo = hik
+        .incoming
+        .iter()
+        .find(|v| v.other_id == "cn-hu-yangzhong")
+        .unwrap();
+    assert_eq!(ceo.relation.kind, RelationKind::DirectorOf);
+    assert_eq!(ceo.relation.start_date, None, "a year alone is no day");
+    assert_eq!(
+        ceo.relation.notes.as_deref(),
+        Some("Chief Executive Officer; startDate 2008")
+    );
+    let lists: Vec<_> = hik
+        .listings
+        .iter()
+        .map(|l| {
+            (
+                l.list.as_str(),
+                l.program.as_deref(),
+                l.start_date.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lists,
+        vec![
+            ("Entity List", None, Some("2019-10-09".into())),
+            ("NS-CMIC List", Some("EO 13959"), Some("2021-06-03".into()))
+        ]
+    );
+
+    let gong = engine
+        .read(|s| s.entity_detail("cn-gong-hongjia"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(gong.entity.name, "Hongjia Gong");
+    assert_eq!(gong.entity.aliases, vec!["龚虹嘉"]);
+    assert_eq!(gong.entity.birth_date.as_deref(), Some("1965"));
+    assert_eq!(gong.entity.notes.as_deref(), Some("Co-founder of Hikvision"));
+    let link = &gong.incoming[0];
+    assert_eq!(
+        (link.relation.kind, link.relation.notes.as_deref()),
+        (RelationKind::LinkedTo, Some("co-founder"))
+    );
+
+    let again = engine.apply(&prepared.batch, &prepared.record).unwrap();
+    assert!(again.is_unchanged(), "{again:?}");
+}
+
+#[test]
+fn ftm_errors_name_file_line_field_and_change_nothing() {
+    let good = std::fs::read_to_string(fixture("ftm/hikvision.ftm.json")).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    for (line, replacement, expected) in [
+        (3, "{\"id\": \"x\", \"schema\": ", ":3: line: not a FollowTheMoney entity"),
+        (3, "{\"id\": \"x\", \"schema\": \"Company\", \"properties\": {\"name\": \"X\"}}", ":3: properties: not a FollowTheMoney entity"),
+        (1, "{\"id\": \"o\", \"schema\": \"Ownership\", \"properties\": {\"asset\": [\"cn-cethik\"]}}", ":1: properties.owner: missing"),
+        (1, "{\"id\": \"o\", \"schema\": \"Ownership\", \"properties\": {\"owner\": [\"cn-cetc\"], \"asset\": [\"cn-cethik\"], \"percentage\": [\"150\"]}}", ":1: properties.percentage: \"150\" is not a percentage"),
+        (1, "{\"id\": \"o\", \"schema\": \"Ownership\", \"properties\": {\"owner\": [\"nobody\"], \"asset\": [\"cn-cethik\"]}}", ":1: source: unknown entity id \"nobody\""),
+        (4, "{\"id\": \"cn-cetc\", \"schema\": \"Company\", \"properties\": {\"country\": [\"cn\"]}}", ":4: properties.name: missing"),
+        (4, "{\"id\": \"cn cetc\", \"schema\": \"Company\", \"properties\": {\"name\": [\"CETC\"]}}", ":4: id: \"cn cetc\" contains ' '"),
+    ] {
+        let mut edited = lines.clone();
+        edited[line - 1] = replacement;
+        let (_dir, path) = write_temp("bad.ftm.json", &edited.join("\n"));
+        let message = rejected(Format::Ftm, &path);
+        assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+        assert!(message.starts_with(&path.display().to_string()), "{message}");
+    }
+}
