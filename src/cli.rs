@@ -245,7 +245,7 @@ fn progress(message: String) -> ProgressBar {
 fn read_progress(format: Format, path: &Path) -> ProgressBar {
     let message = format!("reading {} ({})", path.display(), format.as_str());
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if !matches!(format, Format::Ftm) || size == 0 {
+    if !matches!(format, Format::Ftm | Format::Bods) || size == 0 {
         return progress(message);
     }
     let bar = ProgressBar::new(size).with_message(message);

@@ -160,3 +160,195 @@ fn ftm_errors_name_file_line_field_and_change_nothing() {
         assert!(message.starts_with(&path.display().to_string()), "{message}");
     }
 }
+
+#[test]
+fn bods_direct_ownership_keeps_shares_and_votes_apart() {
+    let (_dir, engine) = empty_engine();
+    let report = import(
+        &engine,
+        Format::Bods,
+        &fixture("bods/01-direct-ownership.json"),
+        ApplyMode::default(),
+    )
+    .unwrap();
+    assert_eq!((report.entities_added, report.relations_added), (2, 2));
+    let acme = engine
+        .read(|s| s.entity_detail("rec-acme-holdings-ltd"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(acme.entity.name, "Acme Holdings Ltd");
+    assert_eq!(acme.entity.schema, Schema::Company);
+    assert_eq!(acme.entity.countries, vec!["GB"]);
+    assert_eq!(
+        (
+            acme.entity.identifiers[0].scheme.as_str(),
+            acme.entity.identifiers[0].value.as_str()
+        ),
+        ("GB-COH", "10000001")
+    );
+    assert_eq!(acme.entity.dataset, "01-direct-ownership");
+    let held: Vec<_> = acme
+        .incoming
+        .iter()
+        .map(|v| {
+            (
+                v.other_name.as_str(),
+                v.relation.kind,
+                v.relation.share.map(|s| s.to_string()),
+                v.relation.start_date.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            (
+                "Jane Smith",
+                RelationKind::Controls,
+                Some("75".into()),
+                Some("2010-01-01".into())
+            ),
+            (
+                "Jane Smith",
+                RelationKind::Owns,
+                Some("75".into()),
+                Some("2010-01-01".into())
+            ),
+        ]
+    );
+    let owns = acme
+        .incoming
+        .iter()
+        .find(|v| v.relation.kind == RelationKind::Owns)
+        .unwrap();
+    assert_eq!(
+        owns.relation.notes.as_deref(),
+        Some("BODS interests: shareholding 75%, direct, beneficial")
+    );
+    let jane = engine
+        .read(|s| s.entity_detail("rec-jane-smith-1975"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(jane.entity.schema, Schema::Person);
+    assert_eq!(jane.entity.birth_date.as_deref(), Some("1975-06-20"));
+    let again = import(
+        &engine,
+        Format::Bods,
+        &fixture("bods/01-direct-ownership.json"),
+        ApplyMode::default(),
+    )
+    .unwrap();
+    assert!(again.is_unchanged());
+}
+
+#[test]
+fn bods_unknown_owner_is_kept_with_its_reason() {
+    let (_dir, engine) = empty_engine();
+    import(
+        &engine,
+        Format::Bods,
+        &fixture("bods/11-anonymous-person.json"),
+        ApplyMode::default(),
+    )
+    .unwrap();
+    let opaque = engine
+        .read(|s| s.entity_detail("rec-opaque-holdings-sa"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(opaque.incoming.len(), 1);
+    let owner = &opaque.incoming[0];
+    assert_eq!(owner.relation.kind, RelationKind::Owns);
+    assert_eq!(owner.relation.share, None);
+    assert_eq!(
+        owner.other_name,
+        "owner unknown: subject unable to confirm or identify beneficial owner"
+    );
+    let placeholder = engine
+        .read(|s| s.entity_detail(&owner.other_id))
+        .unwrap()
+        .unwrap();
+    assert!(placeholder.entity.notes.unwrap().starts_with(
+        "BODS reason subjectUnableToConfirmOrIdentifyBeneficialOwner: The subject entity has reported"
+    ));
+    // The same page shows it.
+    let snapshot = engine.snapshot();
+    let node = snapshot.find("rec-opaque-holdings-sa").unwrap();
+    assert_eq!(snapshot.incoming(node).len(), 1);
+}
+
+#[test]
+fn bods_accepts_circular_ownership_as_json_lines() {
+    let statement = |id: &str, kind: &str, details: &str| {
+        format!(
+            r#"{{"statementId": "s-{id}", "recordId": "{id}", "recordType": "{kind}", "recordDetails": {details}}}"#
+        )
+    };
+    let text = [
+        statement("a", "entity", r#"{"entityType": {"type": "registeredEntity"}, "name": "Alpha Ltd"}"#),
+        statement("b", "entity", r#"{"entityType": {"type": "registeredEntity"}, "name": "Beta Ltd"}"#),
+        statement(
+            "a-owns-b",
+            "relationship",
+            r#"{"subject": "b", "interestedParty": "a", "interests": [{"type": "shareholding", "share": {"minimum": 50, "exclusiveMaximum": 75}}]}"#,
+        ),
+        statement(
+            "b-owns-a",
+            "relationship",
+            r#"{"subject": "a", "interestedParty": "b", "interests": [{"type": "shareholding", "share": {"exact": 10}}]}"#,
+        ),
+    ]
+    .join("\n");
+    let (_tmp, path) = write_temp("circle.jsonl", &text);
+    let (_dir, engine) = empty_engine();
+    import(&engine, Format::Bods, &path, ApplyMode::default()).unwrap();
+    let a = engine.read(|s| s.entity_detail("a")).unwrap().unwrap();
+    assert_eq!(a.outgoing[0].other_id, "b");
+    assert_eq!(a.outgoing[0].relation.share.unwrap().to_string(), "50-74.999999");
+    assert_eq!(a.incoming[0].other_id, "b");
+    assert_eq!(a.incoming[0].relation.share.unwrap().to_string(), "10");
+}
+
+#[test]
+fn bods_errors_name_file_line_field() {
+    let good = std::fs::read_to_string(fixture("bods/01-direct-ownership.json")).unwrap();
+    for (from, to, expected) in [
+        (
+            r#"{"exact": 75},
+          "startDate": "2010-01-01"
+        },
+        {
+          "type": "votingRights""#,
+            r#"{"exact": 175},
+          "startDate": "2010-01-01"
+        },
+        {
+          "type": "votingRights""#,
+            ":63: recordDetails.interests[0].share.exact: \"175\" is not a percentage",
+        ),
+        (
+            r#""interestedParty": "rec-jane-smith-1975""#,
+            r#""interestedParty": "rec-nobody""#,
+            ":63: source: unknown entity id \"rec-nobody\"",
+        ),
+        (
+            r#""recordType": "person""#,
+            r#""recordType": "trust""#,
+            ":33: recordType: \"trust\" is not one of",
+        ),
+        (
+            r#""name": "Acme Holdings Ltd","#,
+            "",
+            ":2: recordDetails.name: missing",
+        ),
+        (
+            r#""recordId": "rec-acme-holdings-ltd","#,
+            "",
+            ":2: statement: not a BODS statement: missing field `recordId`",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let (_tmp, path) = write_temp("bad.json", &good.replacen(from, to, 1));
+        let message = rejected(Format::Bods, &path);
+        assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+    }
+}

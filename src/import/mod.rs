@@ -4,6 +4,7 @@
 //! name `file:line: field: problem`; references to entities already in the database are
 //! checked by the store inside the import's transaction.
 
+pub mod bods;
 pub mod csv_dir;
 pub mod ftm;
 pub mod ofac_sdn;
@@ -23,6 +24,8 @@ pub enum Format {
     OfacSdn,
     /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
     Ftm,
+    /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
+    Bods,
 }
 
 impl Format {
@@ -31,6 +34,7 @@ impl Format {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
             Format::Ftm => "ftm",
+            Format::Bods => "bods",
         }
     }
 
@@ -112,6 +116,7 @@ pub fn read_with_progress(
             skipped = summary.skipped;
             (batch, vec![path.to_path_buf()], None)
         }
+        Format::Bods => (bods::read(path, progress)?, vec![path.to_path_buf()], None),
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
