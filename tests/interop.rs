@@ -352,3 +352,180 @@ fn bods_errors_name_file_line_field() {
         assert!(message.contains(expected), "expected {expected:?} in {message:?}");
     }
 }
+
+/// Writes a copy of the bundled sdn.csv without the entries `drop` and with `rename` applied.
+fn sdn_variant(drop: &[&str], rename: (&str, &str)) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sdn.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(sdn_csv())
+        .unwrap();
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_path(&path).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if drop.contains(&&record[0]) {
+            continue;
+        }
+        if record.len() > 1 && &record[0] == rename.0 {
+            let mut fields: Vec<&str> = record.iter().collect();
+            fields[1] = rename.1;
+            writer.write_record(&fields).unwrap();
+        } else {
+            writer.write_record(&record).unwrap();
+        }
+    }
+    writer.flush().unwrap();
+    (dir, path)
+}
+
+fn keys(
+    prepared: &import::Prepared,
+) -> (
+    std::collections::HashSet<String>,
+    std::collections::HashSet<String>,
+) {
+    (
+        prepared
+            .batch
+            .relations
+            .iter()
+            .map(|(_, r)| r.natural_key())
+            .collect(),
+        prepared
+            .batch
+            .listings
+            .iter()
+            .map(|(_, l)| l.natural_key())
+            .collect(),
+    )
+}
+
+#[test]
+fn a_newer_release_adds_changes_and_ends_without_deleting() {
+    let day = |s: &str| Some(s.parse::<ownergraph::model::Date>().unwrap());
+    let release = |d: &str| ApplyMode {
+        release: day(d),
+        dry_run: false,
+    };
+    // The "older" release lacks Banco Nacional de Cuba (306) and Bank Markazi (4632) and spells
+    // one name differently.
+    let (_tmp, older) = sdn_variant(&["306", "4632"], ("2686", "NASRALLAH, Hasan (old spelling)"));
+    let full = import::read(Format::OfacSdn, &sdn_csv(), None).unwrap();
+    let trimmed = import::read(Format::OfacSdn, &older, None).unwrap();
+    let (full_relations, full_listings) = keys(&full);
+    let (old_relations, old_listings) = keys(&trimmed);
+    let relations_gone = full_relations.difference(&old_relations).count() as u64;
+    let listings_gone = full_listings.difference(&old_listings).count() as u64;
+    assert_eq!(
+        listings_gone,
+        1 + 4,
+        "BNC's CUBA and Bank Markazi's four programmes"
+    );
+    assert!(
+        relations_gone >= 2,
+        "Bank Markazi's own links, and links to the two entries"
+    );
+    assert_eq!(old_relations.difference(&full_relations).count(), 0);
+
+    let (_dir, engine) = empty_engine();
+    let first = engine
+        .apply_with(&trimmed.batch, &trimmed.record, release("2024-04-01"))
+        .unwrap();
+    assert_eq!(first.entities_added, 14_963);
+    assert_eq!(first.ended(), 0);
+
+    // The newer release: two entries and their facts come, one name changes, nothing ends.
+    let newer = engine
+        .apply_with(&full.batch, &full.record, release("2024-05-03"))
+        .unwrap();
+    assert_eq!(
+        (
+            newer.entities_added,
+            newer.entities_changed,
+            newer.relations_added,
+            newer.listings_added
+        ),
+        (2, 1, relations_gone, listings_gone)
+    );
+    assert_eq!(newer.ended(), 0);
+    let same = engine
+        .apply_with(&full.batch, &full.record, release("2024-05-03"))
+        .unwrap();
+    assert!(
+        same.is_unchanged(),
+        "re-importing the same file changes nothing: {same:?}"
+    );
+
+    // A later release without them again: their listings and links end, nothing is deleted.
+    let counts_before = counts(&engine);
+    let later = engine
+        .apply_with(&trimmed.batch, &trimmed.record, release("2024-06-01"))
+        .unwrap();
+    assert_eq!(
+        (later.relations_ended, later.listings_ended),
+        (relations_gone, listings_gone)
+    );
+    assert_eq!(later.entities_added, 0);
+    assert_eq!(counts(&engine), counts_before, "ended, not deleted");
+    let bnc = engine.read(|s| s.entity_detail("ofac-306")).unwrap().unwrap();
+    assert_eq!(bnc.listings[0].end_date, day("2024-06-01"));
+    let markazi = engine.read(|s| s.entity_detail("ofac-4632")).unwrap().unwrap();
+    assert!(markazi.listings.iter().all(|l| l.end_date == day("2024-06-01")));
+    assert!(markazi
+        .outgoing
+        .iter()
+        .all(|r| r.relation.end_date == day("2024-06-01")));
+    // The graph answers "as of" questions: listed on 2024-05-15, not on 2024-06-15.
+    let snapshot = engine.snapshot();
+    let node = snapshot.find("ofac-306").unwrap();
+    let listed_on = |d: &str| {
+        snapshot
+            .listings(node)
+            .iter()
+            .any(|l| ownergraph::model::in_window(l.start_date, l.end_date, day(d).unwrap()))
+    };
+    assert!(listed_on("2024-05-15") && !listed_on("2024-06-15"));
+    let again = engine
+        .apply_with(&trimmed.batch, &trimmed.record, release("2024-06-02"))
+        .unwrap();
+    assert!(again.is_unchanged(), "{again:?}");
+
+    // Back on a later list: the same facts reopen (changed), none duplicated.
+    let back = engine
+        .apply_with(&full.batch, &full.record, release("2024-07-01"))
+        .unwrap();
+    assert_eq!(
+        back.relations_changed + back.listings_changed,
+        relations_gone + listings_gone
+    );
+    assert_eq!(back.added(), 0);
+    let bnc = engine.read(|s| s.entity_detail("ofac-306")).unwrap().unwrap();
+    assert_eq!(bnc.listings[0].end_date, None);
+
+    let log = engine.read(|s| s.imports()).unwrap();
+    assert_eq!(log.len(), 2, "one record per distinct file");
+    assert_eq!(log[0].as_of.as_deref(), Some("2024-05-03"));
+    assert_eq!(log[0].added, 2 + relations_gone + listings_gone);
+}
+
+#[test]
+fn dry_run_checks_and_counts_but_changes_nothing() {
+    let (_dir, engine) = entity_list();
+    let before = counts(&engine);
+    let version = engine.snapshot().data_version;
+    let dry = ApplyMode {
+        release: None,
+        dry_run: true,
+    };
+    let report = import(&engine, Format::Ftm, &fixture("ftm/hikvision.ftm.json"), dry).unwrap();
+    assert_eq!(report.entities_added, 5);
+    assert_eq!(counts(&engine), before);
+    assert_eq!(engine.snapshot().data_version, version);
+    assert!(engine
+        .read(|s| s.imports())
+        .unwrap()
+        .iter()
+        .all(|i| i.format != "ftm"));
+}
