@@ -65,6 +65,23 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Export the whole database, or the neighbourhood of one entity, as FollowTheMoney JSON
+    /// lines, GraphML, or a CSV directory that `import --format csv` reads back.
+    Export {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        /// The file to write (a directory for csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// Export only the entities within --depth relations of this entity id (either direction).
+        #[arg(long)]
+        around: Option<String>,
+        /// How many relations away from --around to go.
+        #[arg(long, default_value_t = 2, requires = "around", value_parser = clap::value_parser!(u8).range(1..=6))]
+        depth: u8,
+    },
     /// Print counts of entities, relations and listings.
     Stats {
         #[arg(long, default_value = "ownergraph.db")]
@@ -129,6 +146,31 @@ pub fn run(cli: Cli) -> Result<()> {
                 batch.relations.len(),
                 batch.listings.len(),
                 report.entities_added,
+                started.elapsed()
+            );
+            Ok(())
+        }
+        Command::Export {
+            db,
+            format,
+            out,
+            around,
+            depth,
+        } => {
+            if !db.exists() {
+                bail!("{}: database does not exist", db.display());
+            }
+            let started = Instant::now();
+            let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let extract = crate::export::extract(&engine, around.as_deref().map(|id| (id, depth)))?;
+            crate::export::write_to_path(&extract, format, &out)?;
+            eprintln!(
+                "{}: {} entities, {} relations, {} listings as {} in {:.2?}",
+                out.display(),
+                extract.entities.len(),
+                extract.relations.len(),
+                extract.listings.len(),
+                format.as_str(),
                 started.elapsed()
             );
             Ok(())

@@ -529,3 +529,168 @@ fn dry_run_checks_and_counts_but_changes_nothing() {
         .iter()
         .all(|i| i.format != "ftm"));
 }
+
+/// Everything in a database, with the dataset names left out (a CSV directory is one dataset).
+fn contents(engine: &Engine) -> ownergraph::store::Extract {
+    let mut all = engine.read(|s| s.extract_all()).unwrap();
+    all.entities.iter_mut().for_each(|e| e.dataset.clear());
+    all.relations.iter_mut().for_each(|r| r.dataset.clear());
+    all.listings.iter_mut().for_each(|l| l.dataset.clear());
+    all
+}
+
+#[test]
+fn csv_export_round_trips_the_whole_bundled_data() {
+    use ownergraph::export;
+    let engine = bundled();
+    let all = export::extract(&engine, None).unwrap();
+    assert_eq!(all.entities.len(), 15_005);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("bundled");
+    export::write_to_path(&all, export::Format::Csv, &dir).unwrap();
+
+    let (_db, copy) = empty_engine();
+    import(&copy, Format::Csv, &dir, ApplyMode::default()).unwrap();
+    assert_eq!(counts(&copy), counts(&engine));
+    let (before, after) = (contents(&engine), contents(&copy));
+    for (a, b) in before.entities.iter().zip(&after.entities) {
+        assert_eq!(a, b, "same entity details");
+    }
+    for (a, b) in before.relations.iter().zip(&after.relations) {
+        assert_eq!(a, b);
+    }
+    for (a, b) in before.listings.iter().zip(&after.listings) {
+        assert_eq!(a, b);
+    }
+    // Identifiers keep their issuing country through the CSV cell `scheme[country]:value`.
+    let nasrallah = after.entities.iter().find(|e| e.id == "ofac-2686").unwrap();
+    assert!(nasrallah
+        .identifiers
+        .iter()
+        .any(|i| i.country.as_deref() == Some("Lebanon")));
+    assert_eq!(
+        engine
+            .read(|s| s.entity_detail("hikvision"))
+            .unwrap()
+            .unwrap()
+            .incoming
+            .len(),
+        copy.read(|s| s.entity_detail("hikvision"))
+            .unwrap()
+            .unwrap()
+            .incoming
+            .len()
+    );
+}
+
+#[test]
+fn ftm_export_reads_back_to_the_same_graph() {
+    use ownergraph::export;
+    let (_dir, engine) = entity_list();
+    for file in ["bods/01-direct-ownership.json", "bods/11-anonymous-person.json"] {
+        import(&engine, Format::Bods, &fixture(file), ApplyMode::default()).unwrap();
+    }
+    let all = export::extract(&engine, None).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("all.ftm.json");
+    export::write_to_path(&all, export::Format::Ftm, &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        all.entities.len() + all.relations.len() + all.listings.len()
+    );
+    assert!(text.contains(r#""schema":"Ownership""#) && text.contains(r#""schema":"Sanction""#));
+
+    let (_db, copy) = empty_engine();
+    let prepared = import::read(Format::Ftm, &path, None).unwrap();
+    assert!(prepared.skipped.is_empty(), "{:?}", prepared.skipped);
+    copy.apply(&prepared.batch, &prepared.record).unwrap();
+    assert_eq!(counts(&copy), counts(&engine));
+    let (before, after) = (contents(&engine), contents(&copy));
+    let names = |x: &ownergraph::store::Extract| -> Vec<(String, Schema, String, Vec<String>)> {
+        x.entities
+            .iter()
+            .map(|e| (e.id.clone(), e.schema, e.name.clone(), e.aliases.clone()))
+            .collect()
+    };
+    assert_eq!(names(&before), names(&after));
+    let facts = |x: &ownergraph::store::Extract| {
+        let mut v: Vec<_> = x
+            .relations
+            .iter()
+            .map(|r| {
+                (
+                    r.source.clone(),
+                    r.target.clone(),
+                    r.kind,
+                    r.share,
+                    r.start_date,
+                    r.end_date,
+                    r.notes.clone(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        v
+    };
+    assert_eq!(facts(&before), facts(&after));
+    let listings = |x: &ownergraph::store::Extract| -> Vec<_> {
+        x.listings
+            .iter()
+            .map(|l| {
+                (
+                    l.entity.clone(),
+                    l.list.clone(),
+                    l.authority.clone(),
+                    l.program.clone(),
+                    l.start_date,
+                    l.citation.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(listings(&before), listings(&after));
+}
+
+#[test]
+fn neighbourhood_export_holds_the_entity_its_neighbours_and_their_relations() {
+    use ownergraph::export;
+    let (_dir, engine) = entity_list();
+    let near = export::extract(&engine, Some(("hikvision", 1))).unwrap();
+    let detail = engine.read(|s| s.entity_detail("hikvision")).unwrap().unwrap();
+    let mut expected: Vec<&str> = detail
+        .incoming
+        .iter()
+        .chain(&detail.outgoing)
+        .map(|v| v.other_id.as_str())
+        .chain(["hikvision"])
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let mut ids: Vec<&str> = near.entities.iter().map(|e| e.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, expected);
+    assert!(near.relations.len() >= detail.incoming.len() + detail.outgoing.len());
+    assert!(near
+        .relations
+        .iter()
+        .all(|r| ids.contains(&r.source.as_str()) && ids.contains(&r.target.as_str())));
+    assert!(near
+        .listings
+        .iter()
+        .any(|l| l.entity == "hikvision" && l.list == "Entity List"));
+
+    let mut graphml = Vec::new();
+    export::graphml::write(&near, &mut graphml).unwrap();
+    let graphml = String::from_utf8(graphml).unwrap();
+    assert_eq!(graphml.matches("<node ").count(), ids.len());
+    assert_eq!(graphml.matches("<edge ").count(), near.relations.len());
+    assert!(
+        graphml.contains(r#"<data key="node_label">Hikvision</data>"#),
+        "{graphml}"
+    );
+    assert!(matches!(
+        export::extract(&engine, Some(("nobody", 1))),
+        Err(export::ExportError::UnknownEntity(_))
+    ));
+}

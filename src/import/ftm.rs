@@ -281,7 +281,9 @@ fn to_entity(p: &Pending, schema: Schema, dataset: &str) -> Result<Entity, Input
     if !notes.is_empty() {
         entity.notes = Some(notes.join("; "));
     }
-    entity.source = first(props, "sourceUrl").map(str::to_string);
+    entity.source = first(props, "sourceUrl")
+        .or_else(|| first(props, "publisher"))
+        .map(str::to_string);
     Ok(entity)
 }
 
@@ -325,22 +327,25 @@ fn to_relations(p: &Pending, link: &LinkSchema, dataset: &str) -> Result<Vec<Rel
     let mut kind = link.kind;
     let mut share = None;
     let mut notes = Vec::new();
-    let detail = first(props, link.detail);
-    match (link.schema, detail) {
-        ("UnknownLink", Some(role)) => match kind_from_role(role) {
-            Some((k, s)) => {
-                kind = k;
-                share = s;
-            }
-            None => notes.push(role.to_string()),
-        },
-        ("Ownership" | "Control" | "Directorship" | "UnknownLink", _) => {
-            notes.extend(detail.map(str::to_string))
-        }
-        (schema, _) => notes.push(match detail {
-            Some(d) => format!("{schema}: {d}"),
-            None => schema.to_string(),
-        }),
+    // A role that names a kind (as `export --format ftm` writes it) gives the kind of an
+    // UnknownLink and the share a percentage cannot hold (a range).
+    let role_kind = first(props, "role")
+        .and_then(kind_from_role)
+        .filter(|(k, _)| link.schema == "UnknownLink" || *k == link.kind);
+    if let Some((k, s)) = role_kind {
+        kind = k;
+        share = s;
+    }
+    let detail = first(props, link.detail).filter(|_| !(link.detail == "role" && role_kind.is_some()));
+    let named_by_kind = matches!(
+        link.schema,
+        "Ownership" | "Control" | "Directorship" | "UnknownLink" | "Family" | "Associate"
+    );
+    match detail {
+        Some(d) if named_by_kind => notes.push(d.to_string()),
+        Some(d) => notes.push(format!("{}: {d}", link.schema)),
+        None if !named_by_kind => notes.push(link.schema.to_string()),
+        None => {}
     }
     if let Some(text) = first(props, "percentage") {
         share =
@@ -352,8 +357,11 @@ fn to_relations(p: &Pending, link: &LinkSchema, dataset: &str) -> Result<Vec<Rel
         }
     }
     let (start_date, end_date) = interval(p, &mut notes);
+    notes.extend(all(props, "summary").map(str::to_string));
     let notes = (!notes.is_empty()).then(|| notes.join("; "));
-    let evidence = first(props, "sourceUrl").map(str::to_string);
+    let evidence = first(props, "sourceUrl")
+        .or_else(|| first(props, "publisher"))
+        .map(str::to_string);
     let mut out = Vec::with_capacity(sources.len() * targets.len());
     for source in &sources {
         for target in &targets {

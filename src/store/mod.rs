@@ -167,6 +167,14 @@ pub struct EntityDetail {
     pub incoming: Vec<RelationView>,
 }
 
+/// Entities, relations and listings in full: what an export writes.
+#[derive(Debug, Default, Clone)]
+pub struct Extract {
+    pub entities: Vec<Entity>,
+    pub relations: Vec<Relation>,
+    pub listings: Vec<Listing>,
+}
+
 /// A row for the graph loader: an entity's key facts.
 pub struct NodeRow<'a> {
     pub eid: i64,
@@ -523,6 +531,71 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// Every entity, relation and listing in full, for an export of the whole database.
+    pub fn extract_all(&self) -> Result<Extract> {
+        let mut out = Extract::default();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ENTITY_COLUMNS} FROM entities ORDER BY eid"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.entities.push(entity_from_row(row, 0)?);
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RELATION_COLUMNS} FROM relations r
+             JOIN entities s ON s.eid = r.source_eid JOIN entities t ON t.eid = r.target_eid
+             ORDER BY r.rid"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.relations.push(relation_from_row(row, 0)?);
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid ORDER BY l.lid"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.listings.push(listing_from_row(row, 0)?);
+        }
+        Ok(out)
+    }
+
+    /// The entities `ids` with their listings, and the relations `rids`, in full: for an
+    /// export of a neighbourhood. Unknown ids and row ids are left out.
+    pub fn extract(&self, ids: &[&str], rids: &[i64]) -> Result<Extract> {
+        let mut out = Extract::default();
+        let mut entity = self.conn.prepare_cached(&format!(
+            "SELECT eid, {ENTITY_COLUMNS} FROM entities WHERE id = ?1"
+        ))?;
+        let mut listings = self.conn.prepare_cached(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid
+             WHERE l.entity_eid = ?1 ORDER BY l.lid"
+        ))?;
+        for id in ids {
+            let found = entity
+                .query_row([id], |r| Ok((r.get::<_, i64>(0)?, entity_from_row(r, 1))))
+                .optional()?;
+            let Some((eid, found)) = found else { continue };
+            out.entities.push(found?);
+            let mut rows = listings.query([eid])?;
+            while let Some(row) = rows.next()? {
+                out.listings.push(listing_from_row(row, 0)?);
+            }
+        }
+        let mut relation = self.conn.prepare_cached(&format!(
+            "SELECT {RELATION_COLUMNS} FROM relations r
+             JOIN entities s ON s.eid = r.source_eid JOIN entities t ON t.eid = r.target_eid
+             WHERE r.rid = ?1"
+        ))?;
+        for rid in rids {
+            let mut rows = relation.query([rid])?;
+            if let Some(row) = rows.next()? {
+                out.relations.push(relation_from_row(row, 0)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Number of import records: a cheap data version for pages and caches.
