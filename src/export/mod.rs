@@ -120,3 +120,61 @@ pub fn write_to_path(extract: &Extract, format: Format, out: &Path) -> Result<()
         }
     }
 }
+
+/// A file to hand over: its suggested name, media type and bytes.
+#[derive(Debug)]
+pub struct Download {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+/// What a download asks for: a single file, so CSV is one table at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Ftm,
+    Graphml,
+    Csv(csv::Table),
+}
+
+impl FileFormat {
+    /// Reads `format` (`ftm`, `graphml`, `csv`) and, for csv, `table` (default entities).
+    pub fn parse(format: &str, table: Option<&str>) -> Result<FileFormat, String> {
+        match (format.parse::<Format>()?, table) {
+            (Format::Csv, table) => Ok(FileFormat::Csv(table.unwrap_or("entities").parse()?)),
+            (_, Some(_)) => Err("table applies to format=csv only".into()),
+            (Format::Ftm, None) => Ok(FileFormat::Ftm),
+            (Format::Graphml, None) => Ok(FileFormat::Graphml),
+        }
+    }
+}
+
+/// The neighbourhood of `id` within `depth` relations as one file.
+pub fn download(engine: &Engine, id: &str, depth: u8, format: FileFormat) -> Result<Download, ExportError> {
+    let extract = extract(engine, Some((id, depth)))?;
+    let mut body = Vec::new();
+    let stem = format!("{}-depth{depth}", crate::model::slug(id));
+    let (file_name, content_type, written) = match format {
+        FileFormat::Ftm => (
+            format!("{stem}.ftm.json"),
+            "application/x-ndjson; charset=utf-8",
+            ftm::write(&extract, &mut body),
+        ),
+        FileFormat::Graphml => (
+            format!("{stem}.graphml"),
+            "application/graphml+xml; charset=utf-8",
+            graphml::write(&extract, &mut body),
+        ),
+        FileFormat::Csv(table) => (
+            format!("{stem}-{}", table.file_name()),
+            "text/csv; charset=utf-8",
+            csv::write(&extract, table, &mut body),
+        ),
+    };
+    written.map_err(|e| ExportError::io(Path::new(&file_name), e))?;
+    Ok(Download {
+        file_name,
+        content_type,
+        body,
+    })
+}

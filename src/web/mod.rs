@@ -7,6 +7,7 @@
 
 mod entity;
 mod error;
+mod export;
 mod home;
 
 pub use error::{AppError, WebError};
@@ -116,6 +117,7 @@ async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, Web
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
+        .route("/entities/{id}/export", web::get().to(export::download))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }
