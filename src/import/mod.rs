@@ -148,10 +148,14 @@ pub fn read_with_progress(
 pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
     let mut hasher = Sha256::new();
     for file in files {
-        let bytes = std::fs::read(file).map_err(|e| ImportError::io(file, e))?;
+        // Streamed: a release file may be larger than is comfortable to hold twice.
+        let len = std::fs::metadata(file)
+            .map_err(|e| ImportError::io(file, e))?
+            .len();
         hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        hasher.update(len.to_le_bytes());
+        let mut handle = std::fs::File::open(file).map_err(|e| ImportError::io(file, e))?;
+        std::io::copy(&mut handle, &mut hasher).map_err(|e| ImportError::io(file, e))?;
     }
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
