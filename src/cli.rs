@@ -2,7 +2,8 @@
 
 use crate::engine::Engine;
 use crate::import::{self, Format, Prepared};
-use crate::store::{ApplyReport, Store};
+use crate::model::Date;
+use crate::store::{ApplyMode, ApplyReport, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -42,9 +43,20 @@ pub enum Command {
         db: PathBuf,
         #[arg(long, value_enum)]
         format: Format,
-        /// Name of the dataset (default: the directory name for csv, "ofac-sdn" for ofac-sdn).
+        /// Name of the dataset (default: the directory name for csv, "ofac-sdn" for ofac-sdn,
+        /// the file name up to its first dot for ftm and bods).
         #[arg(long)]
         dataset: Option<String>,
+        /// The release date the file stands for: relations and listings of its dataset that it
+        /// no longer holds get this end date [default: today].
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<Date>,
+        /// The file is not a whole release: add and update only, end nothing.
+        #[arg(long, conflicts_with = "as_of")]
+        partial: bool,
+        /// Read and check everything, print what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -56,6 +68,23 @@ pub enum Command {
         entities: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Export the whole database, or the neighbourhood of one entity, as FollowTheMoney JSON
+    /// lines, GraphML, or a CSV directory that `import --format csv` reads back.
+    Export {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        /// The file to write (a directory for csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// Export only the entities within --depth relations of this entity id (either direction).
+        #[arg(long)]
+        around: Option<String>,
+        /// How many relations away from --around to go.
+        #[arg(long, default_value_t = 2, requires = "around", value_parser = clap::value_parser!(u8).range(1..=6))]
+        depth: u8,
     },
     /// Print counts of entities, relations and listings.
     Stats {
@@ -142,11 +171,18 @@ pub fn run(cli: Cli) -> Result<()> {
             db,
             format,
             dataset,
+            as_of,
+            partial,
+            dry_run,
             paths,
         } => {
             let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let mode = ApplyMode {
+                release: (!partial).then(|| as_of.unwrap_or_else(Date::today)),
+                dry_run,
+            };
             for path in &paths {
-                import_one(&engine, format, path, dataset.as_deref(), true)?;
+                import_one(&engine, format, path, dataset.as_deref(), mode, true)?;
             }
             Ok(())
         }
@@ -190,6 +226,31 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             out,
         } => exposure(&db, id.as_deref(), all, regime, as_of, format, out.as_deref()),
+        Command::Export {
+            db,
+            format,
+            out,
+            around,
+            depth,
+        } => {
+            if !db.exists() {
+                bail!("{}: database does not exist", db.display());
+            }
+            let started = Instant::now();
+            let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let extract = crate::export::extract(&engine, around.as_deref().map(|id| (id, depth)))?;
+            crate::export::write_to_path(&extract, format, &out)?;
+            eprintln!(
+                "{}: {} entities, {} relations, {} listings as {} in {:.2?}",
+                out.display(),
+                extract.entities.len(),
+                extract.relations.len(),
+                extract.listings.len(),
+                format.as_str(),
+                started.elapsed()
+            );
+            Ok(())
+        }
         Command::Stats { db, format, graph } => {
             if !db.exists() {
                 bail!("{}: database does not exist", db.display());
@@ -359,7 +420,7 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
             );
         }
         for (format, path) in datasets {
-            import_one(&engine, format, &path, None, false)?;
+            import_one(&engine, format, &path, None, ApplyMode::default(), false)?;
         }
         Ok(engine)
     };
@@ -381,41 +442,93 @@ fn progress(message: String) -> ProgressBar {
     bar
 }
 
-/// Reads, validates and applies one file; prints what it did.
+/// A byte progress bar with rate for the line-oriented formats, a spinner for the others;
+/// drawn only on a terminal.
+fn read_progress(format: Format, path: &Path) -> ProgressBar {
+    let message = format!("reading {} ({})", path.display(), format.as_str());
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if !matches!(format, Format::Ftm | Format::Bods) || size == 0 {
+        return progress(message);
+    }
+    let bar = ProgressBar::new(size).with_message(message);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        )
+        .expect("static template is valid")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Reads, validates and applies one file; prints what it added, changed and ended.
 fn import_one(
     engine: &Engine,
     format: Format,
     path: &Path,
     dataset: Option<&str>,
+    mode: ApplyMode,
     verbose: bool,
 ) -> Result<ApplyReport> {
     let started = Instant::now();
-    let bar = progress(format!("reading {} ({})", path.display(), format.as_str()));
-    let Prepared { batch, record, links } = import::read(format, path, dataset)?;
-    bar.set_message(format!(
-        "applying {} entities, {} relations, {} listings from {}",
+    let bar = read_progress(format, path);
+    let prepared = import::read_with_progress(format, path, dataset, &|bytes| bar.set_position(bytes));
+    bar.finish_and_clear();
+    let Prepared {
+        batch,
+        record,
+        links,
+        skipped,
+    } = prepared?;
+    let read_time = started.elapsed();
+    let bar = progress(format!(
+        "{} {} entities, {} relations, {} listings from {}",
+        if mode.dry_run { "checking" } else { "applying" },
         batch.entities.len(),
         batch.relations.len(),
         batch.listings.len(),
         path.display()
     ));
-    let report = engine.apply(&batch, &record);
+    let report = engine.apply_with(&batch, &record, mode);
     bar.finish_and_clear();
     let report = report?;
+    let elapsed = started.elapsed();
     eprintln!(
-        "{}: {} entities ({} new, {} changed), {} relations ({} new, {} changed), {} listings ({} new, {} changed) in {:.2?}",
+        "{}: {} entities, {} relations, {} listings of dataset {}, read in {:.2?}, {} in {:.2?} ({:.0} entities/s)",
         path.display(),
         batch.entities.len(),
-        report.entities_added,
-        report.entities_changed,
         batch.relations.len(),
-        report.relations_added,
-        report.relations_changed,
         batch.listings.len(),
-        report.listings_added,
-        report.listings_changed,
-        started.elapsed()
+        batch.dataset,
+        read_time,
+        if mode.dry_run { "checked" } else { "applied" },
+        elapsed,
+        batch.entities.len() as f64 / elapsed.as_secs_f64().max(1e-9),
     );
+    eprintln!(
+        "{}added {} ({} entities, {} relations, {} listings), changed {} ({} entities, {} relations, {} listings), ended {} ({} relations, {} listings){}",
+        if mode.dry_run { "dry run, nothing changed; would have " } else { "" },
+        report.added(),
+        report.entities_added,
+        report.relations_added,
+        report.listings_added,
+        report.changed(),
+        report.entities_changed,
+        report.relations_changed,
+        report.listings_changed,
+        report.ended(),
+        report.relations_ended,
+        report.listings_ended,
+        match mode.release {
+            Some(day) => format!(" as of {day}"),
+            None => " (partial import: nothing ended)".to_string(),
+        }
+    );
+    if !skipped.is_empty() {
+        let total: u64 = skipped.values().sum();
+        let parts: Vec<String> = skipped.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        eprintln!("not modelled, skipped: {total} ({})", parts.join(", "));
+    }
     if let Some(links) = links {
         let rate = if links.total == 0 {
             100.0

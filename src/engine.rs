@@ -7,7 +7,7 @@
 
 use crate::graph::Snapshot;
 use crate::model::Batch;
-use crate::store::{ApplyReport, ImportRecord, ReadPool, Store, StoreError};
+use crate::store::{ApplyMode, ApplyReport, ImportRecord, ReadPool, Store, StoreError};
 use arc_swap::ArcSwap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -54,11 +54,25 @@ impl Engine {
 
     /// Applies a batch in one transaction, then swaps in a snapshot that includes it.
     pub fn apply(&self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport, StoreError> {
+        self.apply_with(batch, record, ApplyMode::default())
+    }
+
+    /// [`Engine::apply`] with a mode (a whole release, a dry run): see [`Store::apply_with`].
+    /// A dry run leaves the snapshot as it is.
+    pub fn apply_with(
+        &self,
+        batch: &Batch,
+        record: &ImportRecord,
+        mode: ApplyMode,
+    ) -> Result<ApplyReport, StoreError> {
         let mut store = self
             .writer
             .lock()
             .expect("writer lock poisoned by a panicking import");
-        let report = store.apply(batch, record)?;
+        let report = store.apply_with(batch, record, mode)?;
+        if mode.dry_run {
+            return Ok(report);
+        }
         if !report.is_unchanged() || self.snapshot.load().data_version != store.data_version()? {
             let fresh = Snapshot::load(&store)?;
             self.snapshot.store(Arc::new(fresh));

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod cli;
 pub mod curation;
 pub mod engine;
+pub mod export;
 pub mod exposure;
 pub mod generate;
 pub mod graph;

@@ -180,24 +180,44 @@ pub fn check_id(origin: &Origin, field: &str, id: &str) -> Result<(), InputError
     Ok(())
 }
 
+/// Reads `scheme:value` cells, `|`-separated; `scheme[country]:value` names the issuing country.
 fn parse_identifiers(origin: &Origin, text: &str) -> Result<Vec<Identifier>, InputError> {
     split_multi(text)
         .into_iter()
         .map(|part| {
-            let (scheme, value) = part.split_once(':').ok_or_else(|| {
+            let bad = || {
                 InputError::new(
                     origin,
                     "identifiers",
-                    format!("{part:?} is not of the form scheme:value"),
+                    format!("{part:?} is not of the form scheme:value or scheme[country]:value"),
                 )
-            })?;
+            };
+            // `]:` ends a country, which may itself hold a colon ("Region: Gaza").
+            let (scheme, country, value) = match part.split_once("]:") {
+                Some((head, value)) if head.contains('[') => {
+                    let (scheme, country) = head.rsplit_once('[').ok_or_else(bad)?;
+                    (scheme, Some(country.trim().to_string()), value)
+                }
+                _ => {
+                    let (scheme, value) = part.split_once(':').ok_or_else(bad)?;
+                    (scheme, None, value)
+                }
+            };
             Ok(Identifier {
                 scheme: scheme.trim().to_string(),
                 value: value.trim().to_string(),
-                country: None,
+                country,
             })
         })
         .collect()
+}
+
+/// Writes an identifier as [`parse_identifiers`] reads it back.
+pub fn identifier_cell(identifier: &Identifier) -> String {
+    match &identifier.country {
+        Some(country) => format!("{}[{country}]:{}", identifier.scheme, identifier.value),
+        None => format!("{}:{}", identifier.scheme, identifier.value),
+    }
 }
 
 /// Reads a CSV directory. The dataset is named after the directory.

@@ -4,7 +4,9 @@
 //! name `file:line: field: problem`; references to entities already in the database are
 //! checked by the store inside the import's transaction.
 
+pub mod bods;
 pub mod csv_dir;
+pub mod ftm;
 pub mod ofac_sdn;
 
 use crate::model::{Batch, InputError};
@@ -20,6 +22,10 @@ pub enum Format {
     Csv,
     /// OFAC's legacy sdn.csv.
     OfacSdn,
+    /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
+    Ftm,
+    /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
+    Bods,
 }
 
 impl Format {
@@ -27,6 +33,8 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
+            Format::Ftm => "ftm",
+            Format::Bods => "bods",
         }
     }
 
@@ -76,10 +84,24 @@ pub struct Prepared {
     pub batch: Batch,
     pub record: ImportRecord,
     pub links: Option<LinkResolution>,
+    /// What the file holds that ownergraph does not model, counted by schema or type name.
+    pub skipped: std::collections::BTreeMap<String, u64>,
 }
 
 /// Reads `path` in `format`. `dataset` overrides the dataset name the format would choose.
 pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepared, ImportError> {
+    read_with_progress(format, path, dataset, &|_| {})
+}
+
+/// [`read`], telling `progress` how many bytes of the file have been read (for the
+/// line-oriented formats; the others read too quickly to need it).
+pub fn read_with_progress(
+    format: Format,
+    path: &Path,
+    dataset: Option<&str>,
+    progress: &dyn Fn(u64),
+) -> Result<Prepared, ImportError> {
+    let mut skipped = std::collections::BTreeMap::new();
     let (mut batch, files, links) = match format {
         Format::Csv => {
             let (batch, files) = csv_dir::read(path)?;
@@ -89,6 +111,12 @@ pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepar
             let (batch, links) = ofac_sdn::read(path)?;
             (batch, vec![path.to_path_buf()], Some(links))
         }
+        Format::Ftm => {
+            let (batch, summary) = ftm::read(path, progress)?;
+            skipped = summary.skipped;
+            (batch, vec![path.to_path_buf()], None)
+        }
+        Format::Bods => (bods::read(path, progress)?, vec![path.to_path_buf()], None),
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
@@ -108,17 +136,26 @@ pub fn read(format: Format, path: &Path, dataset: Option<&str>) -> Result<Prepar
         path: path.display().to_string(),
         checksum: checksum(&files)?,
     };
-    Ok(Prepared { batch, record, links })
+    Ok(Prepared {
+        batch,
+        record,
+        links,
+        skipped,
+    })
 }
 
 /// SHA-256 over the files' names and bytes, hex-encoded.
 pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
     let mut hasher = Sha256::new();
     for file in files {
-        let bytes = std::fs::read(file).map_err(|e| ImportError::io(file, e))?;
+        // Streamed: a release file may be larger than is comfortable to hold twice.
+        let len = std::fs::metadata(file)
+            .map_err(|e| ImportError::io(file, e))?
+            .len();
         hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        hasher.update(len.to_le_bytes());
+        let mut handle = std::fs::File::open(file).map_err(|e| ImportError::io(file, e))?;
+        std::io::copy(&mut handle, &mut hasher).map_err(|e| ImportError::io(file, e))?;
     }
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -152,6 +189,7 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
         .filter_map(|dir| match Format::detect(&dir)? {
             Format::Csv => Some((Format::Csv, dir)),
             Format::OfacSdn => Some((Format::OfacSdn, dir.join("sdn.csv"))),
+            _ => None,
         })
         .collect())
 }

@@ -83,20 +83,6 @@ pub struct ListMember {
     pub license_review_policy: Option<String>,
 }
 
-/// One import: a file loaded into a dataset.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportView {
-    pub dataset: String,
-    pub format: String,
-    pub path: String,
-    pub checksum: String,
-    pub imported_at: String,
-    /// Counts of rows in the file as imported.
-    pub entities: u64,
-    pub relations: u64,
-    pub listings: u64,
-}
-
 /// A dataset as it stands in the database now.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatasetView {
@@ -149,27 +135,6 @@ impl Store {
             .prepare_cached("SELECT count(*) FROM listings WHERE list = ?1")?
             .query_row([list], |r| r.get(0))?;
         Ok(n as u64)
-    }
-
-    /// Every import, newest first.
-    pub fn imports(&self) -> Result<Vec<ImportView>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT dataset, format, path, checksum, imported_at, entities, relations, listings
-             FROM imports ORDER BY iid DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ImportView {
-                dataset: r.get(0)?,
-                format: r.get(1)?,
-                path: r.get(2)?,
-                checksum: r.get(3)?,
-                imported_at: r.get(4)?,
-                entities: r.get::<_, i64>(5)? as u64,
-                relations: r.get::<_, i64>(6)? as u64,
-                listings: r.get::<_, i64>(7)? as u64,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every dataset with what it holds now, by name.

@@ -9,7 +9,7 @@ use crate::model::{
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,7 +20,7 @@ pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
 mod browse;
 mod search;
-pub use browse::{DatasetView, ImportView, ListMember, MemberOrder};
+pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
@@ -30,6 +30,7 @@ pub const APPLICATION_ID: i32 = 0x4F47_5248;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_search.sql"),
+    include_str!("migrations/003_interop.sql"),
     include_str!("migrations/004_curation.sql"),
 ];
 
@@ -106,12 +107,57 @@ pub struct ApplyReport {
     pub relations_changed: u64,
     pub listings_added: u64,
     pub listings_changed: u64,
+    /// Relations of the dataset that a release no longer holds, given an end date.
+    pub relations_ended: u64,
+    /// Listings of the dataset that a release no longer holds, given an end date.
+    pub listings_ended: u64,
 }
 
 impl ApplyReport {
     pub fn is_unchanged(&self) -> bool {
         *self == ApplyReport::default()
     }
+
+    pub fn added(&self) -> u64 {
+        self.entities_added + self.relations_added + self.listings_added
+    }
+
+    pub fn changed(&self) -> u64 {
+        self.entities_changed + self.relations_changed + self.listings_changed
+    }
+
+    pub fn ended(&self) -> u64 {
+        self.relations_ended + self.listings_ended
+    }
+}
+
+/// How [`Store::apply_with`] treats a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyMode {
+    /// `Some(day)`: the batch is a whole release of its dataset as of `day`. Relations and
+    /// listings of that dataset which the release no longer holds are given `day` as their end
+    /// date, never deleted, so questions about the past keep their old answers. `None`: a
+    /// partial update that adds and changes only.
+    pub release: Option<Date>,
+    /// Validate and count what would change, then roll back.
+    pub dry_run: bool,
+}
+
+/// One row of the import log, for the sources page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportLogEntry {
+    pub dataset: String,
+    pub format: String,
+    pub path: String,
+    pub checksum: String,
+    pub imported_at: String,
+    pub as_of: Option<String>,
+    pub entities: u64,
+    pub relations: u64,
+    pub listings: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub ended: u64,
 }
 
 /// Counts over the whole database, as `ownergraph stats` prints them.
@@ -165,6 +211,14 @@ pub struct RelationFacts {
     pub evidence: Option<String>,
     pub notes: Option<String>,
     pub dataset: String,
+}
+
+/// Entities, relations and listings in full: what an export writes.
+#[derive(Debug, Default, Clone)]
+pub struct Extract {
+    pub entities: Vec<Entity>,
+    pub relations: Vec<Relation>,
+    pub listings: Vec<Listing>,
 }
 
 /// A row for the graph loader: an entity's key facts.
@@ -244,8 +298,11 @@ impl Store {
         self.conn
             .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(not_ours)?;
+        // A 64 MiB page cache for the writer: large imports insert into text-keyed indexes in
+        // random order, and SQLite's default 2 MiB cache makes that disk-bound.
         self.conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;",
         )?;
         Ok(())
     }
@@ -305,16 +362,37 @@ impl Store {
 
     /// Applies a batch in one transaction: on the first problem nothing is changed and the
     /// error names the file, line and field. Re-applying the same batch changes nothing.
+    /// Nothing is ended: see [`Store::apply_with`] for whole releases.
     pub fn apply(&mut self, batch: &Batch, record: &ImportRecord) -> Result<ApplyReport> {
+        self.apply_with(batch, record, ApplyMode::default())
+    }
+
+    /// [`Store::apply`] with a mode: a whole release ends what disappeared from its dataset;
+    /// a dry run checks everything (references to entities in the database included) and
+    /// reports what would change, then rolls back.
+    pub fn apply_with(
+        &mut self,
+        batch: &Batch,
+        record: &ImportRecord,
+        mode: ApplyMode,
+    ) -> Result<ApplyReport> {
         // Immediate: take the write lock up front, so a busy writer is waited for (busy_timeout)
         // instead of failing at the first write.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let report = apply_in(&tx, batch)?;
+        let mut report = apply_in(&tx, batch)?;
+        if let Some(day) = mode.release {
+            end_missing(&tx, batch, day, &mut report)?;
+        }
+        if mode.dry_run {
+            tx.rollback()?;
+            return Ok(report);
+        }
         tx.execute(
-            "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings)
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7)
+            "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings,
+                                  as_of, added, changed, ended)
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (dataset, checksum) DO NOTHING",
             params![
                 record.dataset,
@@ -323,11 +401,41 @@ impl Store {
                 record.checksum,
                 batch.entities.len() as i64,
                 batch.relations.len() as i64,
-                batch.listings.len() as i64
+                batch.listings.len() as i64,
+                opt_str(mode.release),
+                report.added() as i64,
+                report.changed() as i64,
+                report.ended() as i64,
             ],
         )?;
         tx.commit()?;
         Ok(report)
+    }
+
+    /// The import log, newest first.
+    pub fn imports(&self) -> Result<Vec<ImportLogEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset, format, path, checksum, imported_at, as_of, entities, relations, listings,
+                    added, changed, ended
+             FROM imports ORDER BY iid DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ImportLogEntry {
+                dataset: r.get(0)?,
+                format: r.get(1)?,
+                path: r.get(2)?,
+                checksum: r.get(3)?,
+                imported_at: r.get(4)?,
+                as_of: r.get(5)?,
+                entities: r.get::<_, i64>(6)? as u64,
+                relations: r.get::<_, i64>(7)? as u64,
+                listings: r.get::<_, i64>(8)? as u64,
+                added: r.get::<_, i64>(9)? as u64,
+                changed: r.get::<_, i64>(10)? as u64,
+                ended: r.get::<_, i64>(11)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Counts of entities, relations and listings, overall and by schema, kind and list.
@@ -547,6 +655,71 @@ impl Store {
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             out.push(listing_from_row(row, 0)?);
+        }
+        Ok(out)
+    }
+
+    /// Every entity, relation and listing in full, for an export of the whole database.
+    pub fn extract_all(&self) -> Result<Extract> {
+        let mut out = Extract::default();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ENTITY_COLUMNS} FROM entities ORDER BY eid"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.entities.push(entity_from_row(row, 0)?);
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RELATION_COLUMNS} FROM relations r
+             JOIN entities s ON s.eid = r.source_eid JOIN entities t ON t.eid = r.target_eid
+             ORDER BY r.rid"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.relations.push(relation_from_row(row, 0)?);
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid ORDER BY l.lid"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.listings.push(listing_from_row(row, 0)?);
+        }
+        Ok(out)
+    }
+
+    /// The entities `ids` with their listings, and the relations `rids`, in full: for an
+    /// export of a neighbourhood. Unknown ids and row ids are left out.
+    pub fn extract(&self, ids: &[&str], rids: &[i64]) -> Result<Extract> {
+        let mut out = Extract::default();
+        let mut entity = self.conn.prepare_cached(&format!(
+            "SELECT eid, {ENTITY_COLUMNS} FROM entities WHERE id = ?1"
+        ))?;
+        let mut listings = self.conn.prepare_cached(&format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN entities e ON e.eid = l.entity_eid
+             WHERE l.entity_eid = ?1 ORDER BY l.lid"
+        ))?;
+        for id in ids {
+            let found = entity
+                .query_row([id], |r| Ok((r.get::<_, i64>(0)?, entity_from_row(r, 1))))
+                .optional()?;
+            let Some((eid, found)) = found else { continue };
+            out.entities.push(found?);
+            let mut rows = listings.query([eid])?;
+            while let Some(row) = rows.next()? {
+                out.listings.push(listing_from_row(row, 0)?);
+            }
+        }
+        let mut relation = self.conn.prepare_cached(&format!(
+            "SELECT {RELATION_COLUMNS} FROM relations r
+             JOIN entities s ON s.eid = r.source_eid JOIN entities t ON t.eid = r.target_eid
+             WHERE r.rid = ?1"
+        ))?;
+        for rid in rids {
+            let mut rows = relation.query([rid])?;
+            if let Some(row) = rows.next()? {
+                out.relations.push(relation_from_row(row, 0)?);
+            }
         }
         Ok(out)
     }
@@ -862,6 +1035,39 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         }
     }
     Ok(report)
+}
+
+/// Gives every open relation and listing of the batch's dataset that the batch no longer holds
+/// an end date: `day`, or its start date when it started later (a window is never reversed).
+fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut ApplyReport) -> Result<()> {
+    let day = day.to_string();
+    let relation_keys: HashSet<String> = batch.relations.iter().map(|(_, r)| r.natural_key()).collect();
+    let listing_keys: HashSet<String> = batch.listings.iter().map(|(_, l)| l.natural_key()).collect();
+    for (table, id, keys, counter) in [
+        ("relations", "rid", &relation_keys, &mut report.relations_ended),
+        ("listings", "lid", &listing_keys, &mut report.listings_ended),
+    ] {
+        let gone: Vec<i64> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {id}, natural_key FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
+            ))?;
+            let mut rows = stmt.query([&batch.dataset])?;
+            let mut gone = Vec::new();
+            while let Some(row) = rows.next()? {
+                if !keys.contains(row.get_ref(1)?.as_str()?) {
+                    gone.push(row.get(0)?);
+                }
+            }
+            gone
+        };
+        let mut end = tx.prepare(&format!(
+            "UPDATE {table} SET end_date = max(coalesce(start_date, ?2), ?2) WHERE {id} = ?1"
+        ))?;
+        for key in gone {
+            *counter += end.execute(params![key, day])? as u64;
+        }
+    }
+    Ok(())
 }
 
 /// A small pool of read-only connections for concurrent readers (web workers).

@@ -10,6 +10,7 @@ mod curation;
 mod drawing;
 mod entity;
 mod error;
+mod export;
 mod exposure;
 mod graph;
 mod home;
@@ -169,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/paths", web::get().to(paths::paths))
         .route("/entities/{id}/exposure", web::get().to(exposure::exposure))
+        .route("/entities/{id}/export", web::get().to(export::download))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }

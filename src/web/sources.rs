@@ -2,7 +2,7 @@
 
 use super::{AppError, Format, WebError};
 use crate::engine::Engine;
-use crate::store::{DatasetView, ImportView};
+use crate::store::{DatasetView, ImportLogEntry};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Serialize;
@@ -13,7 +13,7 @@ pub struct SourcesPage {
     pub title: String,
     pub datasets: Vec<DatasetView>,
     /// Newest first.
-    pub imports: Vec<ImportView>,
+    pub imports: Vec<ImportLogEntry>,
     pub data_version: i64,
 }
 
