@@ -156,13 +156,22 @@ fn layers(n: usize, edges: &[EdgeIn]) -> Vec<usize> {
     }
     let mut layer = vec![0usize; n];
     let mut ready: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
+    let mut topological = Vec::with_capacity(n);
     while let Some(v) = ready.pop() {
+        topological.push(v);
         for &c in &kept[v] {
             layer[c] = layer[c].max(layer[v] + 1);
             indegree[c] -= 1;
             if indegree[c] == 0 {
                 ready.push(c);
             }
+        }
+    }
+    // Then each owner moves down to sit just above the highest of what it owns, so a minority
+    // owner of a company two layers down does not float at the top with a long edge.
+    for &v in topological.iter().rev() {
+        if let Some(nearest) = kept[v].iter().map(|&c| layer[c]).min() {
+            layer[v] = layer[v].max(nearest - 1);
         }
     }
     // Nodes tied in by associations, family or links only sit beside a neighbour.
@@ -399,6 +408,12 @@ mod tests {
                 3,
                 vec![edge(0, 2, Owns), edge(0, 1, Owns), edge(1, 2, Owns)],
                 vec![0, 1, 2],
+            ),
+            // a minority owner of the bottom company sits just above it, not at the top
+            (
+                4,
+                vec![edge(0, 1, Owns), edge(1, 2, Owns), edge(3, 2, Owns)],
+                vec![0, 1, 2, 1],
             ),
         ];
         for (n, edges, expected) in cases {
