@@ -9,6 +9,7 @@
 
 use crate::graph::{Avoid, Snapshot};
 use crate::model::KindSet;
+use std::time::{Duration, Instant};
 
 /// Most paths one query may ask for.
 pub const MAX_K: usize = 10;
@@ -64,23 +65,56 @@ pub fn k_shortest_paths(
     max_hops: u8,
     k: usize,
 ) -> Vec<Path> {
+    match k_shortest_paths_within(snapshot, from, to, kinds, directed, max_hops, k, None) {
+        Ok(paths) => paths,
+        Err(timed_out) => timed_out.found,
+    }
+}
+
+/// The search ran past its time budget; `found` holds the paths it had, shortest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    pub found: Vec<Path>,
+    pub budget: Duration,
+}
+
+/// [`k_shortest_paths`] with a time budget, checked between spur searches: past it, the
+/// search stops with what it found. Hubs on a large graph make each undirected spur search
+/// touch much of the graph, and a query costs up to `k × max_hops` of them.
+#[allow(clippy::too_many_arguments)]
+pub fn k_shortest_paths_within(
+    snapshot: &Snapshot,
+    from: u32,
+    to: u32,
+    kinds: KindSet,
+    directed: bool,
+    max_hops: u8,
+    k: usize,
+    budget: Option<Duration>,
+) -> Result<Vec<Path>, TimedOut> {
+    let deadline = budget.map(|b| (Instant::now() + b, b));
     let k = k.min(MAX_K);
     let max_hops = max_hops.min(MAX_HOPS);
     if k == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let Some(first) = snapshot.shortest_path(from, to, kinds, directed, max_hops) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut found = vec![Path::from_edges(snapshot, from, first)];
     if from == to {
-        return found;
+        return Ok(found);
     }
     // Candidates not yet taken, kept sorted so the best is last: (hops, edges) descending.
     let mut candidates: Vec<Path> = Vec::new();
     while found.len() < k {
         let last = found.last().expect("found starts with one path").clone();
         for spur_at in 0..last.hops() {
+            if let Some((deadline, budget)) = deadline {
+                if Instant::now() >= deadline {
+                    return Err(TimedOut { found, budget });
+                }
+            }
             let root = &last.edges[..spur_at];
             let spur_node = last.nodes[spur_at];
             // The root's parties (the path stays simple) and the next relation of every path
@@ -111,7 +145,7 @@ pub fn k_shortest_paths(
         candidates.sort_by(|a, b| (b.hops(), &b.edges).cmp(&(a.hops(), &a.edges)));
         found.push(candidates.pop().expect("checked non-empty"));
     }
-    found
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -229,5 +263,35 @@ mod tests {
         let (a, d) = (s.find("a").unwrap(), s.find("d").unwrap());
         let found = k_shortest_paths(&s, a, d, KindSet::ALL, false, 8, 10);
         assert_eq!(spelled(&s, &found), ["abd", "acd", "abcd", "acbd"]);
+    }
+
+    #[test]
+    fn a_spent_time_budget_stops_with_the_paths_found_so_far() {
+        use RelationKind::Owns;
+        let (_dir, s) = world(&[
+            ("a", "b", Owns),
+            ("a", "c", Owns),
+            ("b", "d", Owns),
+            ("c", "d", Owns),
+        ]);
+        let (a, d) = (s.find("a").unwrap(), s.find("d").unwrap());
+        let spent = k_shortest_paths_within(&s, a, d, KindSet::ALL, false, 8, 10, Some(Duration::ZERO));
+        let timed_out = spent.expect_err("no time at all cannot finish");
+        assert_eq!(
+            timed_out.found.len(),
+            1,
+            "the first path is found before the budget is checked"
+        );
+        let ample = k_shortest_paths_within(
+            &s,
+            a,
+            d,
+            KindSet::ALL,
+            false,
+            8,
+            10,
+            Some(Duration::from_secs(60)),
+        );
+        assert_eq!(spelled(&s, &ample.unwrap()), ["abd", "acd"]);
     }
 }

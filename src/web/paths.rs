@@ -8,12 +8,14 @@ use super::{drawing, AppError, Format, WebError};
 use crate::engine::Engine;
 use crate::graph::Snapshot;
 use crate::model::{Confidence, Date, RelationKind, Schema, Share};
-use crate::paths::{k_shortest_paths, MAX_HOPS, MAX_K};
+use crate::paths::{k_shortest_paths_within, MAX_HOPS, MAX_K};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
 
 const DEFAULT_MAX: u8 = 6;
+/// Longest a paths query may run before it answers 400.
+pub const QUERY_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 const DEFAULT_K: u8 = 3;
 /// Most candidates offered for a name.
 const CANDIDATES: usize = 20;
@@ -217,10 +219,27 @@ pub async fn paths(
                 ))
             }
             (Some(a), Some(b)) => Some(
-                k_shortest_paths(&snapshot, a, b, kinds, directed, max, k as usize)
-                    .iter()
-                    .map(|p| path_view(&engine, &snapshot, p))
-                    .collect::<Result<Vec<_>, _>>()?,
+                k_shortest_paths_within(
+                    &snapshot,
+                    a,
+                    b,
+                    kinds,
+                    directed,
+                    max,
+                    k as usize,
+                    Some(QUERY_TIME),
+                )
+                .map_err(|t| {
+                    AppError::BadRequest(format!(
+                        "the search for {k} paths took longer than {} s (it had found {}): \
+                             ask for fewer paths or hops, or choose kinds",
+                        t.budget.as_secs_f64(),
+                        t.found.len()
+                    ))
+                })?
+                .iter()
+                .map(|p| path_view(&engine, &snapshot, p))
+                .collect::<Result<Vec<_>, _>>()?,
             ),
             _ => None,
         };
