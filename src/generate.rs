@@ -173,6 +173,7 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
         schemas.push(schema);
     }
 
+    let persons: Vec<usize> = (0..entities).filter(|&i| schemas[i] == Schema::Person).collect();
     // Preferential attachment: owners are drawn partly from earlier owners, giving hubs.
     let mut owner_pool: Vec<usize> = Vec::new();
     let add = |batch: &mut Batch, rng: &mut SmallRng, (s, t): (usize, usize), kind, share: Option<Share>| {
@@ -185,8 +186,8 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
         relation.evidence = Some("synthetic".into());
         batch.relations.push((origin.clone(), relation));
     };
-    for target in 1..entities {
-        match schemas[target] {
+    for (target, &schema) in schemas.iter().enumerate().skip(1) {
+        match schema {
             Schema::Company => {
                 // Heavy tail: most companies have 1-2 owners, a few have many.
                 let owners = 1 + (rng.random::<f64>().powi(2) * 8.0) as usize;
@@ -214,20 +215,23 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
                     };
                     add(&mut batch, &mut rng, (owner, target), RelationKind::Owns, share);
                 }
-                if rng.random_bool(0.5) {
-                    let director = rng.random_range(0..entities);
-                    if schemas[director] == Schema::Person {
-                        add(
-                            &mut batch,
-                            &mut rng,
-                            (director, target),
-                            RelationKind::DirectorOf,
-                            None,
-                        );
+                // Half the companies name a director, a few two; some persons sit on many boards.
+                let directors = usize::from(rng.random_bool(0.5)) + usize::from(rng.random_bool(0.1));
+                for _ in 0..directors {
+                    if persons.is_empty() {
+                        break;
                     }
+                    let director = persons[rng.random_range(0..persons.len())];
+                    add(
+                        &mut batch,
+                        &mut rng,
+                        (director, target),
+                        RelationKind::DirectorOf,
+                        None,
+                    );
                 }
             }
-            Schema::Person if rng.random_bool(0.3) => {
+            Schema::Person if rng.random_bool(0.5) => {
                 let other = rng.random_range(0..target);
                 add(
                     &mut batch,

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_search.sql"),
     include_str!("migrations/003_interop.sql"),
     include_str!("migrations/004_curation.sql"),
+    include_str!("migrations/005_search_set_wise.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -882,6 +883,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
              IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
+    let mut added_eids: Vec<i64> = Vec::new();
+    let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
     for (_, e) in &batch.entities {
         let values = params![
             e.id,
@@ -902,7 +905,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             Some(eid) => {
                 let changed = update_entity.execute(values)? as u64;
                 if changed > 0 {
-                    search::reindex_entity(tx, eid, e)?;
+                    changed_entities.push((eid, e));
                 }
                 report.entities_changed += changed;
                 eid
@@ -911,12 +914,14 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 insert_entity.execute(values)?;
                 report.entities_added += 1;
                 let eid = tx.last_insert_rowid();
-                search::reindex_entity(tx, eid, e)?;
+                search::add_names(tx, eid, e)?;
+                added_eids.push(eid);
                 eid
             }
         };
         eids.insert(e.id.as_str(), eid);
     }
+    search::index_batch(tx, &added_eids, &changed_entities)?;
 
     let mut resolve = |origin: &crate::model::Origin, field: &str, id: &'_ str| -> Result<i64> {
         if let Some(eid) = eids.get(id) {
