@@ -254,18 +254,28 @@ fn readers_see_the_old_or_the_new_graph_never_a_mixture() {
     let old = (engine.snapshot().node_count(), engine.snapshot().edge_count());
     let prepared = import::read(Format::OfacSdn, &common::sdn_csv(), None).unwrap();
     let done = AtomicBool::new(false);
+    let reading = AtomicBool::new(false);
     let seen = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let mut seen = std::collections::BTreeSet::new();
-            while !done.load(Ordering::Acquire) {
+            loop {
+                let last = done.load(Ordering::Acquire);
                 let snapshot = engine.snapshot();
                 seen.insert((snapshot.node_count(), snapshot.edge_count()));
                 // The store, read through the pool, agrees with some whole import too.
                 let stored = engine.read(|store| store.stats()).unwrap();
                 seen.insert((stored.entities as usize, stored.relations as usize));
+                reading.store(true, Ordering::Release);
+                if last {
+                    break;
+                }
             }
             seen
         });
+        // A loaded machine may start the reader late: the import waits for its first read.
+        while !reading.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
         engine.apply(&prepared.batch, &prepared.record).unwrap();
         done.store(true, Ordering::Release);
         reader.join().unwrap()
