@@ -126,6 +126,9 @@ fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> Date {
     Date::from_ymd(year, month, day).expect("day 1..=28 exists in every month")
 }
 
+/// Levels of ownership: chains from a top holding down to the lowest company.
+const LEVELS: usize = 8;
+
 /// Generates `entities` parties with about three relations each.
 pub fn generate(entities: usize, seed: u64) -> Batch {
     let mut rng = SmallRng::seed_from_u64(seed);
@@ -174,8 +177,24 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
     }
 
     let persons: Vec<usize> = (0..entities).filter(|&i| schemas[i] == Schema::Person).collect();
-    // Preferential attachment: owners are drawn partly from earlier owners, giving hubs.
-    let mut owner_pool: Vec<usize> = Vec::new();
+    // Ownership has levels: a company of level L is owned by companies of level L - 1 (and by
+    // persons), so chains run 1 to 8 levels, as in registries, and what stands above a company
+    // stays a bounded tree-like web rather than most of the graph. Most companies sit low.
+    let mut level = vec![0u8; entities];
+    let mut by_level: Vec<Vec<usize>> = vec![Vec::new(); LEVELS];
+    for (i, schema) in schemas.iter().enumerate() {
+        if *schema == Schema::Company {
+            let mut l = 0;
+            while l + 1 < LEVELS && rng.random_bool(0.55) {
+                l += 1;
+            }
+            level[i] = l as u8;
+            by_level[l].push(i);
+        }
+    }
+    // Preferential attachment: owners are drawn partly from earlier owners of the same level,
+    // giving hubs (holding companies, formation agents).
+    let mut owner_pool: Vec<Vec<usize>> = vec![Vec::new(); LEVELS];
     let add = |batch: &mut Batch, rng: &mut SmallRng, (s, t): (usize, usize), kind, share: Option<Share>| {
         let mut relation = Relation::new(&format!("syn-{s}"), &format!("syn-{t}"), kind, &dataset);
         relation.share = share;
@@ -195,17 +214,32 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
                 let mut chosen = Vec::with_capacity(owners);
                 for _ in 0..owners {
                     // Owners come from a window before the target: chains of a few levels.
-                    let owner = if !owner_pool.is_empty() && rng.random_bool(0.3) {
-                        owner_pool[rng.random_range(0..owner_pool.len())]
+                    let above = level[target] as usize;
+                    let owner = if above == 0 || rng.random_bool(0.25) {
+                        // Persons own companies at every level; the top level is owned by them.
+                        if persons.is_empty() {
+                            continue;
+                        }
+                        persons[rng.random_range(0..persons.len())]
                     } else {
-                        let back = rng.random_range(1..=target.min(5000));
-                        target - back
+                        let pool = &owner_pool[above - 1];
+                        if !pool.is_empty() && rng.random_bool(0.3) {
+                            pool[rng.random_range(0..pool.len())]
+                        } else {
+                            let candidates = &by_level[above - 1];
+                            if candidates.is_empty() {
+                                continue;
+                            }
+                            candidates[rng.random_range(0..candidates.len())]
+                        }
                     };
                     if owner == target || chosen.contains(&owner) {
                         continue;
                     }
                     chosen.push(owner);
-                    owner_pool.push(owner);
+                    if above > 0 && schemas[owner] == Schema::Company {
+                        owner_pool[above - 1].push(owner);
+                    }
                     let share = if rng.random_bool(0.1) || left == 0 {
                         None
                     } else {
@@ -214,6 +248,13 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
                         Some(Share::exact(Pct(part - part % 10_000)))
                     };
                     add(&mut batch, &mut rng, (owner, target), RelationKind::Owns, share);
+                }
+                // A few cycles: a company holds a small stake back in one of its owners.
+                if rng.random_bool(0.004) {
+                    if let Some(&up) = chosen.iter().find(|&&o| schemas[o] == Schema::Company) {
+                        let share = Some(Share::exact(Pct::from_percent(5)));
+                        add(&mut batch, &mut rng, (target, up), RelationKind::Owns, share);
+                    }
                 }
                 // Half the companies name a director, a few two; some persons sit on many boards.
                 let directors = usize::from(rng.random_bool(0.5)) + usize::from(rng.random_bool(0.1));
@@ -263,12 +304,6 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
             }
             _ => {}
         }
-        // A few cycles: an owned company holds a small stake back up the chain.
-        if rng.random_bool(0.002) && target > 10 {
-            let back = target - rng.random_range(1..10);
-            let share = Some(Share::exact(Pct::from_percent(5)));
-            add(&mut batch, &mut rng, (target, back), RelationKind::Owns, share);
-        }
     }
 
     for i in 0..entities {
@@ -294,4 +329,76 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
     let mut seen = std::collections::HashSet::new();
     batch.relations.retain(|(_, r)| seen.insert(r.natural_key()));
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{HashMap, VecDeque};
+
+    #[test]
+    fn the_world_has_the_promised_shape() {
+        let n = 20_000;
+        let batch = generate(n, 7);
+        assert!(batch.dataset.starts_with("synthetic-"), "synthetic data says so");
+        assert_eq!(batch.entities.len(), n);
+        let per_entity = batch.relations.len() as f64 / n as f64;
+        assert!(
+            (2.5..3.5).contains(&per_entity),
+            "about three relations each: {per_entity}"
+        );
+        let listed = batch.listings.len() as f64 / n as f64;
+        assert!((0.005..0.015).contains(&listed), "about 1% listed: {listed}");
+
+        // Known shares of each owned company add up to at most 100%; some are unknown.
+        let mut owners: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut known: HashMap<&str, u64> = HashMap::new();
+        let mut unknown = 0;
+        for (_, r) in batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.kind == RelationKind::Owns)
+        {
+            owners.entry(&r.target).or_default().push(&r.source);
+            match r.share {
+                Some(share) => *known.entry(&r.target).or_default() += u64::from(share.lo.0),
+                None => unknown += 1,
+            }
+        }
+        // Cycle stakes (5% back to an owner) come on top of the owners' 100%.
+        assert!(known
+            .values()
+            .all(|&sum| sum <= u64::from(Pct::from_percent(105).0)));
+        assert!(unknown > 0, "some shares are unknown");
+
+        // Chains upward are a few levels long, with a few cycles, never most of the graph.
+        let mut longest = 0;
+        let mut cycles = 0;
+        for start in (0..n).step_by(97).map(|i| format!("syn-{i}")) {
+            let mut depth: HashMap<&str, usize> = HashMap::from([(start.as_str(), 0)]);
+            let mut queue = VecDeque::from([start.as_str()]);
+            while let Some(at) = queue.pop_front() {
+                for &owner in owners.get(at).into_iter().flatten() {
+                    if owner == start {
+                        cycles += 1;
+                    }
+                    if !depth.contains_key(owner) {
+                        depth.insert(owner, depth[at] + 1);
+                        queue.push_back(owner);
+                    }
+                }
+            }
+            assert!(
+                depth.len() < n / 10,
+                "{start} has {} parties above it",
+                depth.len()
+            );
+            longest = longest.max(*depth.values().max().unwrap());
+        }
+        assert!(
+            (4..=12).contains(&longest),
+            "chains of a few levels, up to about 8: {longest}"
+        );
+        assert!(cycles > 0, "some ownership cycles");
+    }
 }
