@@ -147,7 +147,16 @@ fn best_name_score(forms: &[String], norm: &str) -> f64 {
     let name_core = core(norm);
     forms
         .iter()
-        .map(|f| name_similarity(f, norm).max(name_similarity(core(f), name_core)))
+        .map(|f| {
+            let whole = name_similarity(f, norm);
+            let f_core = core(f);
+            // Without legal forms on either side the cores are the names: nothing to add.
+            if f_core.len() == f.len() && name_core.len() == norm.len() {
+                whole
+            } else {
+                whole.max(name_similarity(f_core, name_core))
+            }
+        })
         .fold(0.0, f64::max)
 }
 
@@ -228,8 +237,14 @@ impl<'e> Matcher<'e> {
         }
         // Best name of each candidate party: (score, name index).
         let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
+        let mut scored: Vec<u32> = Vec::with_capacity(NAME_CANDIDATES * forms.len());
         for form in &forms {
             for name in index.candidates(form, NAME_CANDIDATES) {
+                // A name found by two forms scores the same both times (against all forms).
+                if scored.contains(&name) {
+                    continue;
+                }
+                scored.push(name);
                 let indexed = &index.names[name as usize];
                 let score = best_name_score(&forms, &indexed.norm);
                 let slot = best.entry(indexed.node).or_insert((-1.0, name));
