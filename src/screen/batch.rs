@@ -19,7 +19,7 @@ use crate::model::{Date, InputError, Origin, Schema};
 use crate::store::StoreError;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,15 +101,20 @@ struct Columns {
     birth_date: Option<usize>,
 }
 
-/// Reads a counterparty CSV file (UTF-8, a header row, RFC 4180 quoting). `file` names it in
-/// messages; `max_rows` bounds the data rows (`None`: no bound). Header names are matched
-/// ignoring case and surrounding spaces.
-pub fn read_csv<R: Read>(file: &str, reader: R, max_rows: Option<usize>) -> Result<Input, FileError> {
+/// Reads a counterparty CSV file (UTF-8, a header row, RFC 4180 quoting; fields separated by
+/// commas, or by semicolons or tabs when the header has more of those, as spreadsheets in
+/// many locales write them). `file` names it in messages; `max_rows` bounds the data rows
+/// (`None`: no bound). Header names are matched ignoring case and surrounding spaces.
+pub fn read_csv<R: BufRead>(file: &str, mut reader: R, max_rows: Option<usize>) -> Result<Input, FileError> {
     let unreadable = |message: String| FileError::Unreadable {
         file: file.to_string(),
         message,
     };
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let delimiter = delimiter(reader.fill_buf().map_err(|e| unreadable(e.to_string()))?);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(reader);
     let header: Vec<String> = csv
         .byte_headers()
         .map_err(|e| unreadable(e.to_string()))?
@@ -165,6 +170,31 @@ pub fn read_csv<R: Read>(file: &str, reader: R, max_rows: Option<usize>) -> Resu
         }
     }
     Ok(input)
+}
+
+/// The field separator of a file starting with `start`: whichever of `,`, `;` and tab its
+/// first line holds most of (outside quotes), a comma when none.
+fn delimiter(start: &[u8]) -> u8 {
+    let line = start.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let [comma, semicolon, tab] = counts;
+    if semicolon > comma && semicolon >= tab {
+        b';'
+    } else if tab > comma && tab > semicolon {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
 /// One data row, or every problem it has.
@@ -522,6 +552,18 @@ mod tests {
         assert!(read_csv("e.csv", "".as_bytes(), None).is_err());
         let err = read_csv("big.csv", "name\na\nb\nc\n".as_bytes(), Some(2)).unwrap_err();
         assert!(matches!(err, FileError::TooManyRows { max: 2, .. }));
+    }
+
+    #[test]
+    fn semicolons_and_tabs_separate_fields_when_the_header_says_so() {
+        let input = read("\u{feff}Name;Country\r\nBanco Nacional de Cuba;CU\r\n");
+        assert_eq!(input.rows[0].subject.name, "Banco Nacional de Cuba");
+        assert_eq!(input.rows[0].subject.country.as_deref(), Some("CU"));
+        let input = read("name\tcountry\nA, B; C\tCU\n");
+        assert_eq!(input.rows[0].subject.name, "A, B; C");
+        let input = read("name,\"a;b;c\"\nx,y\n");
+        assert_eq!(input.header, ["name", "a;b;c"]);
+        assert_eq!(delimiter(b""), b',');
     }
 
     #[test]
