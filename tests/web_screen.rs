@@ -78,10 +78,10 @@ async fn match_page_without_a_name_is_the_form_and_bad_input_is_a_400() {
         ),
         (
             "/match?name=x&limit=0",
-            "limit: a whole number from 1 to 50, got \"0\"",
+            "limit: a whole number from 1 to 25, got \"0\"",
         ),
-        ("/match?name=x&limit=51", "limit: a whole number from 1 to 50"),
-        ("/match?name=x&limit=ten", "limit: a whole number from 1 to 50"),
+        ("/match?name=x&limit=26", "limit: a whole number from 1 to 25"),
+        ("/match?name=x&limit=ten", "limit: a whole number from 1 to 25"),
     ] {
         let json = common::http_json(path, 400).await;
         let message = json["error"]["message"].as_str().unwrap();
@@ -95,7 +95,7 @@ async fn match_page_without_a_name_is_the_form_and_bad_input_is_a_400() {
         .contains("name: at most 500 characters"));
     let (status, html) = common::http_get("/match?name=x&limit=0", false).await;
     assert_eq!(status, 400);
-    assert!(html.contains("limit: a whole number from 1 to 50"));
+    assert!(html.contains("limit: a whole number from 1 to 25"));
 }
 
 const BOUNDARY: &str = "----ownergraph-test-boundary";

@@ -25,9 +25,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Candidates `/match` shows unless told otherwise, and the most it shows.
+/// Candidates `/match` shows unless told otherwise, and the most it shows (all the matcher
+/// scores in full).
 const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 50;
+const MAX_LIMIT: usize = crate::screen::CANDIDATES;
 /// Longest country accepted by `/match`, in characters.
 const MAX_COUNTRY_CHARS: usize = 64;
 /// Largest file `/screen` accepts, and most data rows.
