@@ -1,4 +1,5 @@
-//! The command line: `serve`, `import`, `generate`, `stats`, `exposure`.
+//! The command line: `serve`, `import`, `export`, `generate`, `stats`, `exposure`, `screen`,
+//! `user`.
 
 use crate::engine::Engine;
 use crate::import::{self, Format, Prepared};
@@ -118,6 +119,33 @@ pub enum Command {
         /// With --all: the CSV file to write (default: standard output).
         #[arg(long, requires = "all")]
         out: Option<PathBuf>,
+    },
+    /// Screen a CSV file of counterparties against the database: each row's best match (or
+    /// every match, with --all-matches) and its status under a regime on a day, as CSV.
+    /// Rows that cannot be read are reported on stderr as file:line: field: problem and left
+    /// out; the others still run, and the exit status is then 1.
+    Screen {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        /// A CSV file with a header row: `name` (required), optional `country`, `id` (an
+        /// identifier of the counterparty), `schema`, `birth_date`; other columns are carried
+        /// through.
+        input: PathBuf,
+        /// ofac, bis, eu or uk.
+        #[arg(long, default_value = "ofac")]
+        regime: crate::exposure::RegimeId,
+        /// The day to judge on, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        as_of: Option<Date>,
+        /// Candidates scoring at least this (0 to 1) are matches.
+        #[arg(long, default_value_t = crate::screen::DEFAULT_THRESHOLD, value_parser = threshold)]
+        threshold: f64,
+        /// The CSV file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// One output row per match at or above the threshold, not only the best.
+        #[arg(long)]
+        all_matches: bool,
     },
     /// Manage the accounts that may curate (reading needs none).
     User {
@@ -289,8 +317,79 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Screen {
+            db,
+            input,
+            regime,
+            as_of,
+            threshold,
+            out,
+            all_matches,
+        } => {
+            let options = crate::screen::batch::Options {
+                regime,
+                as_of: as_of.unwrap_or_else(Date::today),
+                threshold,
+                all_matches,
+            };
+            screen(&db, &input, &options, out.as_deref())
+        }
         Command::User { action } => user(action),
     }
+}
+
+/// A screening threshold: a number from 0 to 1.
+fn threshold(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|t| (0.0..=1.0).contains(t))
+        .ok_or_else(|| format!("{text:?} is not a number from 0 to 1"))
+}
+
+/// `ownergraph screen`: a counterparty file against the database, as CSV.
+fn screen(
+    db: &Path,
+    input: &Path,
+    options: &crate::screen::batch::Options,
+    out: Option<&Path>,
+) -> Result<()> {
+    use crate::screen::batch;
+    if !db.exists() {
+        bail!("{}: database does not exist", db.display());
+    }
+    let started = Instant::now();
+    let name = input.display().to_string();
+    let file = std::fs::File::open(input).with_context(|| format!("opening {name}"))?;
+    let rows = batch::read_csv(&name, std::io::BufReader::new(file), None)?;
+    for problem in &rows.problems {
+        eprintln!("{problem}");
+    }
+    let engine = Engine::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let screened = batch::screen(&engine, &rows, options)?;
+    match out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            batch::write_csv(&rows, &screened, std::io::BufWriter::new(file))
+        }
+        None => batch::write_csv(&rows, &screened, std::io::stdout().lock()),
+    }
+    .context("writing the CSV")?;
+    eprintln!(
+        "{name}: {}; {:.2?} in all",
+        batch::summary_line(&screened.summary, options),
+        started.elapsed()
+    );
+    if !screened.regime_note.is_empty() {
+        eprintln!("{}: {}", options.regime, screened.regime_note);
+    }
+    if rows.unreadable() > 0 {
+        bail!(
+            "{name}: {} of {} rows could not be read and were not screened (listed above)",
+            rows.unreadable(),
+            rows.rows_seen
+        );
+    }
+    Ok(())
 }
 
 /// Resident memory of this process, from /proc (0 where there is none).

@@ -220,6 +220,39 @@ pub fn whole_graph(snapshot: &Snapshot, regime: &Regime, day: Date) -> GraphExpo
     }
 }
 
+/// Every entity's status under one regime on one day, from one [`whole_graph`] pass: what a
+/// batch asks of many entities at once (screening), where [`report::assess`] judges one.
+pub struct Verdicts {
+    pub regime: RegimeId,
+    pub day: Date,
+    pub graph: GraphExposure,
+    lists: Vec<u16>,
+    effective: HashMap<u32, Status>,
+}
+
+impl Verdicts {
+    pub fn new(snapshot: &Snapshot, regime: &Regime, day: Date) -> Verdicts {
+        let graph = whole_graph(snapshot, regime, day);
+        let effective = graph.effective().map(|(d, s)| (d.node, s)).collect();
+        Verdicts {
+            regime: regime.id,
+            day,
+            lists: propagate::seed_lists(snapshot, regime),
+            graph,
+            effective,
+        }
+    }
+
+    /// The status of `node` (a node of the snapshot the verdicts were computed on), as the
+    /// exposure page gives it: listed, blocked, possibly blocked or not blocked.
+    pub fn status(&self, snapshot: &Snapshot, node: u32) -> Status {
+        if propagate::seeding_list(snapshot, node, &self.lists, self.day).is_some() {
+            return Status::Listed;
+        }
+        self.effective.get(&node).copied().unwrap_or(Status::NotBlocked)
+    }
+}
+
 /// Shorthand used by tests and benches: the passes of [`whole_graph`] at one bound only.
 #[doc(hidden)]
 pub fn captured_set(snapshot: &Snapshot, regime: &Regime, day: Date, bound: Bound) -> Vec<bool> {

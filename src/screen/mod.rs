@@ -15,6 +15,7 @@
 //!
 //! Architecture invariant: no HTTP and no SQL here; the store and the search do the IO.
 
+pub mod batch;
 pub mod evaluation;
 mod index;
 
@@ -35,7 +36,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.88;
 /// Names read from the trigram index per form of the subject's name.
 const NAME_CANDIDATES: usize = 60;
 /// Parties scored in full per subject.
-const CANDIDATES: usize = 25;
+pub(crate) const CANDIDATES: usize = 25;
 
 /// Who is being screened: what a row of a counterparty file says.
 #[derive(Debug, Clone, Default)]
@@ -146,7 +147,16 @@ fn best_name_score(forms: &[String], norm: &str) -> f64 {
     let name_core = core(norm);
     forms
         .iter()
-        .map(|f| name_similarity(f, norm).max(name_similarity(core(f), name_core)))
+        .map(|f| {
+            let whole = name_similarity(f, norm);
+            let f_core = core(f);
+            // Without legal forms on either side the cores are the names: nothing to add.
+            if f_core.len() == f.len() && name_core.len() == norm.len() {
+                whole
+            } else {
+                whole.max(name_similarity(f_core, name_core))
+            }
+        })
         .fold(0.0, f64::max)
 }
 
@@ -197,140 +207,170 @@ pub fn name_index(engine: &Engine) -> Result<(Arc<Snapshot>, Arc<NameIndex>), St
 
 /// The candidates for `subject`, best first, at most `limit`.
 pub fn match_subject(engine: &Engine, subject: &Subject, limit: usize) -> Result<Vec<Candidate>, StoreError> {
-    let (snapshot, index) = name_index(engine)?;
-    let forms = name_forms(&subject.name);
-    if forms.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Best name of each candidate party: (score, name index).
-    let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
-    for form in &forms {
-        for name in index.candidates(form, NAME_CANDIDATES) {
-            let indexed = &index.names[name as usize];
-            let score = best_name_score(&forms, &indexed.norm);
-            let slot = best.entry(indexed.node).or_insert((-1.0, name));
-            if score > slot.0 {
-                *slot = (score, name);
-            }
-        }
-    }
-    let mut ranked: Vec<(u32, f64, u32)> = best
-        .into_iter()
-        .map(|(node, (score, name))| (node, score, name))
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(CANDIDATES);
+    Matcher::new(engine)?.candidates(subject, limit)
+}
 
-    let needs_store = subject.birth_date.is_some() || subject.identifier.is_some();
-    let mut candidates = Vec::with_capacity(ranked.len());
-    for (node, name_score, name) in ranked {
-        let party = snapshot.node(node);
-        let indexed = &index.names[name as usize];
-        let countries = index.countries.get(&node).cloned().unwrap_or_default();
-        let entity = if needs_store {
-            engine.read(|store| store.entity(&party.id))?
-        } else {
-            None
-        };
-        let mut features = Vec::new();
-        if let Some(country) = subject.country.as_deref().filter(|c| !c.trim().is_empty()) {
-            let wanted = country_code(country);
-            let theirs: Vec<String> = countries.iter().map(|c| country_code(c)).collect();
-            if !theirs.is_empty() {
-                let agrees = theirs.contains(&wanted);
-                features.push(Feature {
-                    feature: "country",
-                    agrees,
-                    effect: if agrees { 0.05 } else { -0.10 },
-                    detail: format!("{} vs {}", wanted, theirs.join("/")),
-                });
-            }
-        }
-        if let Some(schema) = subject.schema {
-            if is_person(schema) != is_person(party.schema) {
-                features.push(Feature {
-                    feature: "schema",
-                    agrees: false,
-                    effect: -0.20,
-                    detail: format!("{} vs {}", schema, party.schema),
-                });
-            }
-        }
-        if let Some(entity) = &entity {
-            if let (Some(wanted), Some(theirs)) =
-                (subject.birth_date.as_deref(), entity.birth_date.as_deref())
-            {
-                let (a, b) = (wanted.get(..4), theirs.get(..4));
-                if a.is_some() && b.is_some() {
-                    let agrees = a == b;
-                    features.push(Feature {
-                        feature: "birth_date",
-                        agrees,
-                        effect: if agrees { 0.05 } else { -0.20 },
-                        detail: format!("{wanted} vs {theirs}"),
-                    });
-                }
-            }
-            if let Some(wanted) = subject
-                .identifier
-                .as_deref()
-                .map(compact_identifier)
-                .filter(|i| !i.is_empty())
-            {
-                if let Some(id) = entity
-                    .identifiers
-                    .iter()
-                    .find(|i| compact_identifier(&i.value) == wanted)
-                {
-                    features.push(Feature {
-                        feature: "identifier",
-                        agrees: true,
-                        effect: 0.30,
-                        detail: format!("{} {}", id.scheme, id.value),
-                    });
-                }
-            }
-        }
-        let score = (name_score + features.iter().map(|f| f.effect).sum::<f64>()).clamp(0.0, 1.0);
-        let mut explanation = format!(
-            "{} {:?} {:.2}",
-            if indexed.is_alias { "alias" } else { "name" },
-            indexed.name,
-            name_score
-        );
-        for f in &features {
-            explanation.push_str(&format!(
-                "; {} {} ({}) {:+.2}",
-                f.feature,
-                if f.agrees { "agrees" } else { "differs" },
-                f.detail,
-                f.effect
-            ));
-        }
-        let mut lists: Vec<String> = snapshot
-            .listings(node)
-            .iter()
-            .map(|l| snapshot.list_names[l.list as usize].clone())
-            .collect();
-        lists.sort();
-        lists.dedup();
-        candidates.push(Candidate {
-            id: party.id.to_string(),
-            name: party.name.to_string(),
-            schema: party.schema,
-            countries,
-            lists,
-            matched: indexed.name.to_string(),
-            matched_alias: indexed.is_alias,
-            name_score,
-            score,
-            features,
-            explanation,
-        });
+/// One snapshot and its name index, held for a whole batch so every row is matched against
+/// the same data (an import may swap in a new snapshot meanwhile). Shared across threads.
+pub struct Matcher<'e> {
+    engine: &'e Engine,
+    pub snapshot: Arc<Snapshot>,
+    index: Arc<NameIndex>,
+}
+
+impl<'e> Matcher<'e> {
+    pub fn new(engine: &'e Engine) -> Result<Matcher<'e>, StoreError> {
+        let (snapshot, index) = name_index(engine)?;
+        Ok(Matcher {
+            engine,
+            snapshot,
+            index,
+        })
     }
-    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    candidates.truncate(limit);
-    Ok(candidates)
+
+    /// The candidates for `subject`, best first, at most `limit`.
+    pub fn candidates(&self, subject: &Subject, limit: usize) -> Result<Vec<Candidate>, StoreError> {
+        let (engine, snapshot, index) = (self.engine, &self.snapshot, &self.index);
+        let forms = name_forms(&subject.name);
+        if forms.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Best name of each candidate party: (score, name index).
+        let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
+        let mut scored: Vec<u32> = Vec::with_capacity(NAME_CANDIDATES * forms.len());
+        for form in &forms {
+            for name in index.candidates(form, NAME_CANDIDATES) {
+                // A name found by two forms scores the same both times (against all forms).
+                if scored.contains(&name) {
+                    continue;
+                }
+                scored.push(name);
+                let indexed = &index.names[name as usize];
+                let score = best_name_score(&forms, &indexed.norm);
+                let slot = best.entry(indexed.node).or_insert((-1.0, name));
+                if score > slot.0 {
+                    *slot = (score, name);
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, f64, u32)> = best
+            .into_iter()
+            .map(|(node, (score, name))| (node, score, name))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(CANDIDATES);
+
+        let needs_store = subject.birth_date.is_some() || subject.identifier.is_some();
+        let mut candidates = Vec::with_capacity(ranked.len());
+        for (node, name_score, name) in ranked {
+            let party = snapshot.node(node);
+            let indexed = &index.names[name as usize];
+            let countries = index.countries.get(&node).cloned().unwrap_or_default();
+            let entity = if needs_store {
+                engine.read(|store| store.entity(&party.id))?
+            } else {
+                None
+            };
+            let mut features = Vec::new();
+            if let Some(country) = subject.country.as_deref().filter(|c| !c.trim().is_empty()) {
+                let wanted = country_code(country);
+                let theirs: Vec<String> = countries.iter().map(|c| country_code(c)).collect();
+                if !theirs.is_empty() {
+                    let agrees = theirs.contains(&wanted);
+                    features.push(Feature {
+                        feature: "country",
+                        agrees,
+                        effect: if agrees { 0.05 } else { -0.10 },
+                        detail: format!("{} vs {}", wanted, theirs.join("/")),
+                    });
+                }
+            }
+            if let Some(schema) = subject.schema {
+                if is_person(schema) != is_person(party.schema) {
+                    features.push(Feature {
+                        feature: "schema",
+                        agrees: false,
+                        effect: -0.20,
+                        detail: format!("{} vs {}", schema, party.schema),
+                    });
+                }
+            }
+            if let Some(entity) = &entity {
+                if let (Some(wanted), Some(theirs)) =
+                    (subject.birth_date.as_deref(), entity.birth_date.as_deref())
+                {
+                    let (a, b) = (wanted.get(..4), theirs.get(..4));
+                    if a.is_some() && b.is_some() {
+                        let agrees = a == b;
+                        features.push(Feature {
+                            feature: "birth_date",
+                            agrees,
+                            effect: if agrees { 0.05 } else { -0.20 },
+                            detail: format!("{wanted} vs {theirs}"),
+                        });
+                    }
+                }
+                if let Some(wanted) = subject
+                    .identifier
+                    .as_deref()
+                    .map(compact_identifier)
+                    .filter(|i| !i.is_empty())
+                {
+                    if let Some(id) = entity
+                        .identifiers
+                        .iter()
+                        .find(|i| compact_identifier(&i.value) == wanted)
+                    {
+                        features.push(Feature {
+                            feature: "identifier",
+                            agrees: true,
+                            effect: 0.30,
+                            detail: format!("{} {}", id.scheme, id.value),
+                        });
+                    }
+                }
+            }
+            let score = (name_score + features.iter().map(|f| f.effect).sum::<f64>()).clamp(0.0, 1.0);
+            let mut explanation = format!(
+                "{} {:?} {:.2}",
+                if indexed.is_alias { "alias" } else { "name" },
+                indexed.name,
+                name_score
+            );
+            for f in &features {
+                explanation.push_str(&format!(
+                    "; {} {} ({}) {:+.2}",
+                    f.feature,
+                    if f.agrees { "agrees" } else { "differs" },
+                    f.detail,
+                    f.effect
+                ));
+            }
+            let mut lists: Vec<String> = snapshot
+                .listings(node)
+                .iter()
+                .map(|l| snapshot.list_names[l.list as usize].clone())
+                .collect();
+            lists.sort();
+            lists.dedup();
+            candidates.push(Candidate {
+                id: party.id.to_string(),
+                name: party.name.to_string(),
+                schema: party.schema,
+                countries,
+                lists,
+                matched: indexed.name.to_string(),
+                matched_alias: indexed.is_alias,
+                name_score,
+                score,
+                features,
+                explanation,
+            });
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        candidates.truncate(limit);
+        Ok(candidates)
+    }
 }
 
 #[cfg(test)]

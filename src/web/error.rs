@@ -1,4 +1,4 @@
-//! The web layer's one error type: 400, 404 or 500, as an HTML page or JSON.
+//! The web layer's one error type: 4xx or 500, as an HTML page or JSON.
 
 use super::Format;
 use crate::store::StoreError;
@@ -26,6 +26,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// An upload over the size or row limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
 }
 
 impl From<StoreError> for AppError {
@@ -60,6 +63,7 @@ impl ResponseError for WebError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 

@@ -15,6 +15,7 @@ mod exposure;
 mod graph;
 mod home;
 mod lists;
+mod screen;
 mod search;
 mod sources;
 
@@ -171,6 +172,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/paths", web::get().to(paths::paths))
         .route("/entities/{id}/exposure", web::get().to(exposure::exposure))
         .route("/entities/{id}/export", web::get().to(export::download))
+        .route("/match", web::get().to(screen::match_page))
+        .route("/screen", web::get().to(screen::form))
+        .route("/screen", web::post().to(screen::submit))
+        .route("/screen/{token}.csv", web::get().to(screen::download))
         .route("/static/style.css", web::get().to(style))
         .default_service(web::to(not_found));
 }
@@ -189,6 +194,8 @@ pub fn app(
 > {
     App::new()
         .app_data(engine)
+        // Replaced by one shared by every worker in `serve`; a lone app (a test) has its own.
+        .app_data(web::Data::new(screen::Downloads::default()))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(security_headers())
         .wrap_fn(|mut req, srv| {
@@ -216,8 +223,13 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
         }
     });
     let cookies = web::Data::new(cookies);
-    actix_web::HttpServer::new(move || app(engine.clone()).app_data(cookies.clone()))
-        .bind(addr)?
-        .run()
-        .await
+    let downloads = web::Data::new(screen::Downloads::default());
+    actix_web::HttpServer::new(move || {
+        app(engine.clone())
+            .app_data(cookies.clone())
+            .app_data(downloads.clone())
+    })
+    .bind(addr)?
+    .run()
+    .await
 }
