@@ -4,16 +4,14 @@
 
 mod common;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use common::session::{json, send, sign_in, try_sign_in};
+
 use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use ownergraph::accounts::{self, Role};
 use ownergraph::engine::Engine;
 use ownergraph::model::KindSet;
-use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 const ANA: (&str, &str) = ("ana", "ana's long passphrase");
@@ -29,130 +27,6 @@ fn world() -> (tempfile::TempDir, Arc<Engine>) {
         })
         .expect("accounts are added");
     (dir, Arc::new(engine))
-}
-
-struct Reply {
-    status: u16,
-    headers: header::HeaderMap,
-    cookies: Vec<(String, String)>,
-    set_cookie: Vec<String>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-async fn send<S, B>(app: &S, req: TestRequest) -> Reply
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let resp = test::call_service(app, req.to_request()).await;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let cookies = resp
-        .response()
-        .cookies()
-        .map(|c| (c.name().to_string(), c.value().to_string()))
-        .collect();
-    let set_cookie = headers
-        .get_all(header::SET_COOKIE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect();
-    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    Reply {
-        status,
-        headers,
-        cookies,
-        set_cookie,
-        body,
-    }
-}
-
-fn peer(ip: &str) -> SocketAddr {
-    format!("{ip}:40000").parse().unwrap()
-}
-
-/// A signed-in browser: its session cookie and the session's CSRF token.
-struct Client {
-    cookie: String,
-    csrf: String,
-}
-
-impl Client {
-    fn post(&self, uri: &str) -> TestRequest {
-        TestRequest::post()
-            .uri(uri)
-            .insert_header((header::COOKIE, format!("ownergraph_session={}", self.cookie)))
-    }
-    fn get(&self, uri: &str) -> TestRequest {
-        TestRequest::get()
-            .uri(uri)
-            .insert_header((header::COOKIE, format!("ownergraph_session={}", self.cookie)))
-    }
-}
-
-/// Fetches the sign-in form and posts `name` and `password` from `ip`, as a browser does.
-async fn try_sign_in<S, B>(app: &S, name: &str, password: &str, ip: &str) -> Reply
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let form = send(app, TestRequest::get().uri("/login.json")).await;
-    assert_eq!(form.status, 200);
-    let token = form.json()["csrf"].as_str().unwrap().to_string();
-    assert_eq!(form.cookie("ownergraph_sign_in"), Some(token.as_str()));
-    let req = TestRequest::post()
-        .uri("/login")
-        .peer_addr(peer(ip))
-        .insert_header((header::COOKIE, format!("ownergraph_sign_in={token}")))
-        .set_form([
-            ("name", name),
-            ("password", password),
-            ("csrf", &token),
-            ("next", "/entities/hikvision"),
-        ]);
-    send(app, req).await
-}
-
-async fn sign_in<S, B>(app: &S, (name, password): (&str, &str)) -> Client
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let reply = try_sign_in(app, name, password, "192.0.2.1").await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    assert_eq!(reply.header(header::LOCATION), "/entities/hikvision");
-    let cookie = reply
-        .cookie("ownergraph_session")
-        .expect("session cookie")
-        .to_string();
-    let client = Client {
-        cookie,
-        csrf: String::new(),
-    };
-    let page = send(app, client.get("/login.json")).await.json();
-    assert_eq!(page["viewer"]["user"]["name"], name);
-    Client {
-        csrf: page["viewer"]["csrf"].as_str().unwrap().to_string(),
-        ..client
-    }
-}
-
-fn json(req: TestRequest) -> TestRequest {
-    req.insert_header((header::ACCEPT, "application/json"))
 }
 
 /// The edges of a shortest path between two entities in the engine's current graph.

@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/screen", &[]),
     ("/changes", &["page"]),
     ("/login", &[]),
+    ("/import", &[]),
 ];
 
 /// Values that are valid somewhere, plausible but wrong, or hostile.

@@ -98,26 +98,11 @@ async fn match_page_without_a_name_is_the_form_and_bad_input_is_a_400() {
     assert!(html.contains("limit: a whole number from 1 to 25"));
 }
 
-const BOUNDARY: &str = "----ownergraph-test-boundary";
+use common::session::BOUNDARY;
 
 /// A multipart/form-data body with the form fields and a `file` field.
 fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
+    common::session::multipart(fields, &[("file", file_name, file)])
 }
 
 fn upload(path: &str, body: Vec<u8>, json: bool) -> test::TestRequest {

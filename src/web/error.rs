@@ -33,7 +33,13 @@ pub enum AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        AppError::Internal(e.to_string())
+        match e {
+            // Bad input found inside a write's transaction (an import naming an unknown entity).
+            StoreError::Input(_) => AppError::BadRequest(e.to_string()),
+            StoreError::NotFound(m) => AppError::NotFound(m),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            e => AppError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -14,12 +14,15 @@ mod export;
 mod exposure;
 mod graph;
 mod home;
+mod import;
 mod lists;
 mod screen;
 mod search;
 mod sources;
+mod upload;
 
 pub use account::CookiePolicy;
+pub use import::{ImportLimit, MAX_IMPORT_BYTES};
 mod params;
 mod paths;
 
@@ -168,6 +171,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lists", web::get().to(lists::lists))
         .route("/lists/{slug}", web::get().to(lists::list))
         .route("/sources", web::get().to(sources::sources))
+        .route("/import", web::get().to(import::form))
+        .route("/import", web::post().to(import::submit))
         .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/paths", web::get().to(paths::paths))
         .route("/entities/{id}/exposure", web::get().to(exposure::exposure))

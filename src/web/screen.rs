@@ -9,6 +9,7 @@
 //! ([`Downloads`]).
 
 use super::search::Badge;
+use super::upload::{display_file_name, text_field};
 use super::{AppError, Format, WebError};
 use crate::engine::Engine;
 use crate::exposure::RegimeId;
@@ -34,9 +35,8 @@ const MAX_COUNTRY_CHARS: usize = 64;
 /// Largest file `/screen` accepts, and most data rows.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_UPLOAD_ROWS: usize = 10_000;
-/// Form fields other than the file: at most this many, each at most this long.
+/// Form fields other than the file: at most this many.
 const MAX_FIELDS: usize = 16;
-const MAX_FIELD_BYTES: usize = 1024;
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
@@ -356,13 +356,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
                 .map_err(malformed)?;
             file = Some((file_name, bytes));
         } else {
-            let bytes = field
-                .bytes(MAX_FIELD_BYTES)
-                .await
-                .map_err(|_| AppError::BadRequest(format!("{name}: longer than {MAX_FIELD_BYTES} bytes")))?
-                .map_err(malformed)?;
-            let value = String::from_utf8(bytes.to_vec())
-                .map_err(|_| AppError::BadRequest(format!("{name}: not UTF-8 text")))?;
+            let value = text_field(&mut field, &name).await?;
             fields.push((name, value));
         }
     }
@@ -374,12 +368,6 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
         bytes,
         fields,
     })
-}
-
-/// The last component of an uploaded file's name, at most 100 characters, for messages.
-fn display_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base.chars().filter(|c| !c.is_control()).take(100).collect()
 }
 
 /// The screening options from the form fields.

@@ -1,6 +1,8 @@
 //! Shared set-up for integration tests: databases built from the bundled real data.
 #![allow(dead_code)]
 
+pub mod session;
+
 use ownergraph::engine::Engine;
 use ownergraph::import::{self, Format};
 use std::path::{Path, PathBuf};
