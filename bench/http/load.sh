@@ -14,19 +14,11 @@ duration="${1:-60}"
 connections="${2:-128}"
 port=18080
 
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }; }
-cargo build --release --quiet
-bin=target/release/ownergraph
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$bin" serve --db "$work/load.db" --addr "127.0.0.1:$port" 2>"$work/serve.log" &
-server=$!
-for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+. bench/http/serve.sh
 rss() { awk '/VmRSS/ {print int($2/1024) " MB"}' "/proc/$server/status"; }
 rss_before=$(rss)
 
-( sleep $((duration / 2)); "$bin" generate --db "$work/load.db" --entities 100000 --seed 7 >"$work/import.log" 2>&1; echo "import finished at $(date +%T)" >>"$work/import.log" ) &
+( sleep $((duration / 2)); "$bin" generate --db "$work/serve.db" --entities 100000 --seed 7 >"$work/import.log" 2>&1; echo "import finished at $(date +%T)" >>"$work/import.log" ) &
 importer=$!
 echo "load: $connections connections for ${duration}s, import at $((duration / 2))s ($(date +%T))"
 wrk -t2 -c"$connections" -d"${duration}s" --latency -s bench/http/mix.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"

@@ -107,10 +107,11 @@ impl Store {
             "SELECT e.id, e.name, e.schema, l.program, l.start_date, l.end_date, l.citation,
                     l.license_requirement, l.license_review_policy
              FROM listings l JOIN entities e ON e.eid = l.entity_eid
-             WHERE l.list = ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
+             WHERE l.list = ?1 ORDER BY {} LIMIT {limit} OFFSET ?2",
             order.sql()
         ))?;
-        let mut rows = stmt.query(params![list, limit as i64, offset as i64])?;
+        // A literal LIMIT: a bound one makes SQLite re-prepare the statement at every run.
+        let mut rows = stmt.query(params![list, offset as i64])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             out.push(ListMember {

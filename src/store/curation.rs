@@ -420,16 +420,17 @@ impl Store {
     pub fn changes(&self, entity: Option<&str>, limit: u32) -> Result<Vec<Change>> {
         let mut stmt = match entity {
             None => self.conn.prepare_cached(&format!(
-                "SELECT {CHANGE_COLUMNS} FROM {CHANGE_FROM} WHERE ?1 IS NULL ORDER BY c.cid DESC LIMIT ?2"
+                "SELECT {CHANGE_COLUMNS} FROM {CHANGE_FROM} WHERE ?1 IS NULL ORDER BY c.cid DESC LIMIT {limit}"
             ))?,
             Some(_) => self.conn.prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} FROM {CHANGE_FROM}
                  WHERE c.entity_eid = (SELECT eid FROM entities WHERE id = ?1)
                     OR c.other_eid = (SELECT eid FROM entities WHERE id = ?1)
-                 ORDER BY c.cid DESC LIMIT ?2"
+                 ORDER BY c.cid DESC LIMIT {limit}"
             ))?,
         };
-        let mut rows = stmt.query(params![entity, limit])?;
+        // A literal LIMIT: a bound one makes SQLite re-prepare the statement at every run.
+        let mut rows = stmt.query(params![entity])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             out.push(change_from_row(row)?);

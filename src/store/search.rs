@@ -58,13 +58,15 @@ fn fts_string(text: &str) -> String {
 impl Store {
     /// Names and aliases matching `lookup`, at most `limit` of them.
     pub fn name_matches(&self, lookup: NameLookup<'_>, limit: usize) -> Result<Vec<NameMatch>> {
+        // LIMIT is written into the SQL, not bound: SQLite re-prepares a statement with a
+        // bound LIMIT at every run (its plan may depend on the value), at ~3× the query's cost.
         let limit = limit.min(i64::MAX as usize) as i64;
         let (mut stmt, pattern) = match lookup {
             NameLookup::Substring(text) if text.chars().count() >= 3 => (
                 self.conn.prepare_cached(&format!(
                     "SELECT {MATCH_COLUMNS} FROM search_fts f
                      JOIN search_names n ON n.nid = f.rowid JOIN entities e ON e.eid = n.entity_eid
-                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT {limit}"
                 ))?,
                 fts_string(text),
             ),
@@ -72,7 +74,7 @@ impl Store {
             NameLookup::Substring(text) => (
                 self.conn.prepare_cached(&format!(
                     "SELECT {MATCH_COLUMNS} FROM search_names n JOIN entities e ON e.eid = n.entity_eid
-                     WHERE instr(n.norm, ?1) > 0 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                     WHERE instr(n.norm, ?1) > 0 ORDER BY length(n.norm), n.nid LIMIT {limit}"
                 ))?,
                 text.to_string(),
             ),
@@ -80,7 +82,7 @@ impl Store {
                 self.conn.prepare_cached(&format!(
                     "SELECT {MATCH_COLUMNS} FROM search_fts f
                      JOIN search_names n ON n.nid = f.rowid JOIN entities e ON e.eid = n.entity_eid
-                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT ?2"
+                     WHERE search_fts MATCH ?1 ORDER BY length(n.norm), n.nid LIMIT {limit}"
                 ))?,
                 trigrams
                     .iter()
@@ -98,7 +100,7 @@ impl Store {
                     self.conn.prepare_cached(&format!(
                         "SELECT {MATCH_COLUMNS} FROM
                            (SELECT rowid AS nid FROM search_fts WHERE search_fts MATCH ?1
-                            ORDER BY rank LIMIT ?2) f
+                            ORDER BY rank LIMIT {limit}) f
                          JOIN search_names n ON n.nid = f.nid JOIN entities e ON e.eid = n.entity_eid"
                     ))?,
                     expression,
@@ -108,7 +110,7 @@ impl Store {
         if pattern.is_empty() || pattern == "\"\"" {
             return Ok(Vec::new());
         }
-        let mut rows = stmt.query(params![pattern, limit])?;
+        let mut rows = stmt.query(params![pattern])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let lists: Option<String> = row.get(8)?;
