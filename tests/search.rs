@@ -139,9 +139,35 @@ fn filters_and_facets() {
     assert!(page2.hits.iter().all(|h| some.hits.iter().all(|g| g.id != h.id)));
 }
 
+/// The stored trigram counts (which pick a query's rarest trigrams) are those of the names
+/// indexed now: each trigram counted once per name holding it, no trigram left over.
+fn assert_trigram_counts_match_the_names(engine: &Engine) {
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    engine
+        .read(|store| {
+            store.scan_names(|_, _, _, norm, _| {
+                let chars: Vec<char> = norm.chars().collect();
+                let mut grams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+                grams.sort();
+                grams.dedup();
+                for g in grams {
+                    *counts.entry(g).or_default() += 1;
+                }
+            })
+        })
+        .unwrap();
+    assert!(counts.len() > 100, "{} trigrams", counts.len());
+    let grams: Vec<String> = counts.keys().cloned().collect();
+    let stored = engine.read(|store| store.trigram_frequencies(&grams)).unwrap();
+    for (gram, stored) in grams.iter().zip(stored) {
+        assert_eq!(stored, counts[gram], "names holding {gram:?}");
+    }
+}
+
 #[test]
 fn the_index_follows_imports() {
     let (_dir, engine) = common::entity_list();
+    assert_trigram_counts_match_the_names(&engine);
     assert_eq!(first_ids(&engine, "hikvision", 1), vec!["hikvision"]);
     assert!(first_ids(&engine, "Hikvision Renamed Holdings", 5).is_empty());
 
@@ -168,6 +194,11 @@ fn the_index_follows_imports() {
     engine.apply(&batch, &record).unwrap();
     assert_eq!(first_ids(&engine, "renamed surveillance", 1), vec!["hikvision"]);
     assert!(first_ids(&engine, "海康威视", 5).is_empty());
+    assert_trigram_counts_match_the_names(&engine);
+    let gone = engine
+        .read(|store| store.trigram_frequencies(&["海康威".to_string()]))
+        .unwrap();
+    assert_eq!(gone, vec![0], "the old alias's trigrams are counted out");
 }
 
 #[test]
@@ -178,7 +209,7 @@ fn an_older_database_gets_its_index_on_open() {
     // Back to schema version 1: no search (or later) tables at all.
     raw_execute(
         &path,
-        "DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+        "DROP TABLE search_trigrams; DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users;
          ALTER TABLE imports DROP COLUMN as_of; ALTER TABLE imports DROP COLUMN added;
@@ -190,5 +221,6 @@ fn an_older_database_gets_its_index_on_open() {
     let engine = Engine::open(&path).expect("migrates");
     assert_eq!(first_ids(&engine, "海康威视", 1), vec!["hikvision"]);
     assert_eq!(first_ids(&engine, "XUAR PSB", 1), vec!["xuar-psb"]);
+    assert_trigram_counts_match_the_names(&engine);
     drop(dir);
 }

@@ -9,10 +9,15 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
+/// Where bench databases are cached: OWNERGRAPH_BENCH_DIR, or target/bench-data.
 pub fn bench_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("bench-data");
+    let dir = std::env::var_os("OWNERGRAPH_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join("bench-data")
+        });
     std::fs::create_dir_all(&dir).expect("bench data directory");
     dir
 }

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Most substring candidates read for one query; more sets [`Ranked::truncated`].
-const SUBSTRING_LIMIT: usize = 5000;
+const SUBSTRING_LIMIT: usize = 1000;
 /// Fuzzy candidates read from the trigram index, by BM25.
 const FUZZY_CANDIDATES: usize = 100;
 /// How many of a query's rarest trigrams select substring candidates (all must be present).

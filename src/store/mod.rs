@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_interop.sql"),
     include_str!("migrations/004_curation.sql"),
     include_str!("migrations/005_search_set_wise.sql"),
+    include_str!("migrations/006_trigram_counts.sql"),
 ];
 
 /// The schema version this binary writes and understands.
