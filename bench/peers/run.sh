@@ -57,7 +57,9 @@ if [ "$what" = all ] || [ "$what" = startup ]; then
     kill "$server"
     wait "$server" 2>/dev/null || true
     server=""
-    awk -v a="$started" -v b="$ready" -v rss="$rss" -v n="$entities" 'BEGIN {
-        printf "serve to first 200 on /: %.2f s; resident memory then (VmRSS): %d MB (%d entities, the database file in the page cache)\n", b - a, rss, n
+    # serve's own "ready in" (open + snapshot) tells the rest (the first page) apart.
+    opened=$(sed -n 's/.*ready in \(.*\)$/\1/p' "$work/serve.log")
+    awk -v a="$started" -v b="$ready" -v rss="$rss" -v n="$entities" -v opened="$opened" 'BEGIN {
+        printf "serve to first 200 on /: %.2f s (serve ready in %s); resident memory then (VmRSS): %d MB (%d entities, the database file in the page cache)\n", b - a, opened, rss, n
     }' | tee "$out/peers-$entities-startup.txt"
 fi
