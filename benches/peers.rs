@@ -1,0 +1,234 @@
+//! ownergraph's side of the peer comparison (`bench/peers/run.sh`; synthetic data, for scale
+//! only): the two queries issue 7 compares engines on, timed one query at a time, with every
+//! answer written out so the peers can be checked against them.
+//!
+//! `cargo bench --bench peers`. Opens the cached synthetic store (OWNERGRAPH_BENCH_ENTITIES
+//! entities, 1M by default; built by `benches/common` on first use), loads the snapshot, and
+//! - exports the graph once for the peers, next to the database: `synthetic-N.nodes.csv` (`id`)
+//!   and `synthetic-N.edges.csv` (`source,target`, one row per relation, entity id strings);
+//! - picks seeded random starts and pairs, by entity id so every engine asks the same thing;
+//! - times (a) the undirected depth-3 neighbourhood, counting the distinct entities reached
+//!   *with the start itself* (`reach_count`), and (b) the length of an unweighted undirected
+//!   shortest path (bidirectional search), at most [`MAX_HOPS`] relations, none beyond;
+//! - writes `bench/out/peers-N.json` (ids, answers, microseconds per query, medians, p99),
+//!   which `bench/peers/peers.py` reads.
+//!
+//! Each query runs once untimed (a warm-up over all of them) and once timed, as on the peers.
+
+mod common;
+
+use common::{synthetic_db, synthetic_entities};
+use ownergraph::graph::{Direction, Snapshot};
+use ownergraph::model::KindSet;
+use ownergraph::store::Store;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Random starts for the depth-3 walk and random pairs for the shortest path.
+const STARTS: usize = 200;
+const PAIRS: usize = 200;
+/// The neighbourhood depth the peers are compared on.
+const DEPTH: u8 = 3;
+/// Longest path looked for, on every engine: Kùzu's recursive patterns stop at 30 by default.
+const MAX_HOPS: u8 = 30;
+const SEED: u64 = 42;
+
+#[derive(Serialize)]
+struct ReachQuery {
+    id: String,
+    reached: usize,
+    micros: f64,
+}
+
+#[derive(Serialize)]
+struct PathQuery {
+    from: String,
+    to: String,
+    /// Relations on a shortest path; `None` when there is no path within `MAX_HOPS`.
+    hops: Option<usize>,
+    micros: f64,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    median_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    entities: usize,
+    relations: usize,
+    database: PathBuf,
+    nodes_csv: PathBuf,
+    edges_csv: PathBuf,
+    depth: u8,
+    max_hops: u8,
+    /// Seconds to load the snapshot from SQLite.
+    load_seconds: f64,
+    reach: Vec<ReachQuery>,
+    paths: Vec<PathQuery>,
+    reach_summary: Summary,
+    path_summary: Summary,
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter given after `--` is ignored: there is one run.
+    let entities = synthetic_entities();
+    let db = synthetic_db(entities);
+    let store = Store::open(&db).expect("synthetic db opens");
+    let started = Instant::now();
+    let snapshot = Snapshot::load(&store).expect("snapshot loads");
+    let load_seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "synthetic graph: {} entities, {} relations, loaded in {load_seconds:.2} s",
+        snapshot.node_count(),
+        snapshot.edge_count()
+    );
+    let (nodes_csv, edges_csv) = export(&snapshot, &db);
+
+    let n = snapshot.node_count() as u32;
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    let id = |node: u32| snapshot.node(node).id.to_string();
+    let starts: Vec<String> = (0..STARTS).map(|_| id(rng.random_range(0..n))).collect();
+    let pairs: Vec<(String, String)> = (0..PAIRS)
+        .map(|_| (id(rng.random_range(0..n)), id(rng.random_range(0..n))))
+        .collect();
+    let node = |id: &str| snapshot.find(id).expect("a picked id is in the snapshot");
+
+    let reach_once = |id: &str| snapshot.reach_count(node(id), DEPTH, KindSet::ALL, Direction::Both);
+    let path_once = |from: &str, to: &str| {
+        snapshot
+            .shortest_path(node(from), node(to), KindSet::ALL, false, MAX_HOPS)
+            .map(|edges| edges.len())
+    };
+    for start in &starts {
+        std::hint::black_box(reach_once(start));
+    }
+    for (from, to) in &pairs {
+        std::hint::black_box(path_once(from, to));
+    }
+    let reach: Vec<ReachQuery> = starts
+        .iter()
+        .map(|start| {
+            let t = Instant::now();
+            let reached = std::hint::black_box(reach_once(start));
+            let micros = t.elapsed().as_secs_f64() * 1e6;
+            ReachQuery {
+                id: start.clone(),
+                reached,
+                micros,
+            }
+        })
+        .collect();
+    let paths: Vec<PathQuery> = pairs
+        .iter()
+        .map(|(from, to)| {
+            let t = Instant::now();
+            let hops = std::hint::black_box(path_once(from, to));
+            let micros = t.elapsed().as_secs_f64() * 1e6;
+            PathQuery {
+                from: from.clone(),
+                to: to.clone(),
+                hops,
+                micros,
+            }
+        })
+        .collect();
+
+    let reach_summary = summary(reach.iter().map(|r| r.micros));
+    let path_summary = summary(paths.iter().map(|p| p.micros));
+    let mean_reached = reach.iter().map(|r| r.reached).sum::<usize>() as f64 / STARTS as f64;
+    let joined: Vec<usize> = paths.iter().filter_map(|p| p.hops).collect();
+    eprintln!(
+        "depth {DEPTH}, both ways: median {:.4} ms, p99 {:.4} ms; {mean_reached:.1} entities reached on average (start included)",
+        reach_summary.median_ms, reach_summary.p99_ms
+    );
+    eprintln!(
+        "shortest path: median {:.4} ms, p99 {:.4} ms; {} of {PAIRS} pairs joined, {:.1} relations on average, {} at most",
+        path_summary.median_ms,
+        path_summary.p99_ms,
+        joined.len(),
+        joined.iter().sum::<usize>() as f64 / joined.len().max(1) as f64,
+        joined.iter().max().copied().unwrap_or(0)
+    );
+
+    let report = Report {
+        entities: snapshot.node_count(),
+        relations: snapshot.edge_count(),
+        database: db,
+        nodes_csv,
+        edges_csv,
+        depth: DEPTH,
+        max_hops: MAX_HOPS,
+        load_seconds,
+        reach,
+        paths,
+        reach_summary,
+        path_summary,
+    };
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench").join("out");
+    std::fs::create_dir_all(&out_dir).expect("bench/out directory");
+    let out = out_dir.join(format!("peers-{entities}.json"));
+    let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
+    std::fs::write(&out, json).expect("write the peers report");
+    eprintln!("wrote {}", out.display());
+}
+
+/// Median and 99th percentile (nearest rank) of per-query microseconds, in milliseconds.
+fn summary(micros: impl Iterator<Item = f64>) -> Summary {
+    let mut sorted: Vec<f64> = micros.collect();
+    sorted.sort_by(f64::total_cmp);
+    let rank = |q: f64| sorted[((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
+    Summary {
+        median_ms: rank(0.5) / 1e3,
+        p99_ms: rank(0.99) / 1e3,
+    }
+}
+
+/// The graph as two CSV files beside the database, written once: what every peer loads.
+fn export(snapshot: &Snapshot, db: &Path) -> (PathBuf, PathBuf) {
+    let nodes = db.with_extension("nodes.csv");
+    let edges = db.with_extension("edges.csv");
+    if nodes.exists() && edges.exists() {
+        return (nodes, edges);
+    }
+    let write = |path: &Path, header: &str, rows: &mut dyn Iterator<Item = String>| {
+        let partial = path.with_extension("partial");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial).expect("create csv"));
+        writeln!(out, "{header}").expect("write csv");
+        for row in rows {
+            writeln!(out, "{row}").expect("write csv");
+        }
+        out.into_inner().expect("flush csv").sync_all().expect("sync csv");
+        std::fs::rename(&partial, path).expect("rename csv");
+    };
+    // Synthetic ids (`syn-N`) need no quoting; say so loudly if that ever changes.
+    let id = |node: u32| {
+        let id = &snapshot.node(node).id;
+        assert!(
+            !id.contains([',', '"', '\n']),
+            "entity id {id:?} would need CSV quoting"
+        );
+        id.to_string()
+    };
+    write(&nodes, "id", &mut (0..snapshot.node_count() as u32).map(id));
+    write(
+        &edges,
+        "source,target",
+        &mut (0..snapshot.edge_count() as u32).map(|edge| {
+            let (s, t) = snapshot.endpoints(edge);
+            format!("{},{}", id(s), id(t))
+        }),
+    );
+    eprintln!(
+        "exported the graph to {} and {}",
+        nodes.display(),
+        edges.display()
+    );
+    (nodes, edges)
+}
