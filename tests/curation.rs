@@ -4,29 +4,20 @@
 
 mod common;
 
-use common::session::{json, send, sign_in, try_sign_in};
+use common::session::{json, send, sign_in, try_sign_in, with_accounts, ANA, ROOT};
 
 use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
-use ownergraph::accounts::{self, Role};
+use ownergraph::accounts;
 use ownergraph::engine::Engine;
 use ownergraph::model::KindSet;
 use std::sync::Arc;
 
-const ANA: (&str, &str) = ("ana", "ana's long passphrase");
-const ROOT: (&str, &str) = ("root", "root's long passphrase");
-
 /// A fresh copy of the bundled data with a curator `ana` and an admin `root`.
 fn world() -> (tempfile::TempDir, Arc<Engine>) {
     let (dir, engine) = common::bundled_copy();
-    engine
-        .write(|store| {
-            accounts::add_user(store, ANA.0, Role::Curator, ANA.1)?;
-            accounts::add_user(store, ROOT.0, Role::Admin, ROOT.1)
-        })
-        .expect("accounts are added");
-    (dir, Arc::new(engine))
+    (dir, with_accounts(engine))
 }
 
 /// The edges of a shortest path between two entities in the engine's current graph.

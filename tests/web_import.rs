@@ -8,26 +8,17 @@ mod common;
 use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
-use common::session::{json, multipart, send, sign_in, Client, BOUNDARY};
-use ownergraph::accounts::{self, Role};
+use common::session::{json, multipart, send, sign_in, with_accounts, Client, ANA, BOUNDARY, ROOT};
+
 use ownergraph::engine::Engine;
 use ownergraph::web::ImportLimit;
 use std::path::Path;
 use std::sync::Arc;
 
-const ANA: (&str, &str) = ("ana", "ana's long passphrase");
-const ROOT: (&str, &str) = ("root", "root's long passphrase");
-
 /// An empty database with a curator `ana` and an admin `root`.
 fn world() -> (tempfile::TempDir, Arc<Engine>) {
     let (dir, engine) = common::empty_engine();
-    engine
-        .write(|store| {
-            accounts::add_user(store, ANA.0, Role::Curator, ANA.1)?;
-            accounts::add_user(store, ROOT.0, Role::Admin, ROOT.1)
-        })
-        .expect("accounts are added");
-    (dir, Arc::new(engine))
+    (dir, with_accounts(engine))
 }
 
 fn read(path: &Path) -> Vec<u8> {

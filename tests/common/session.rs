@@ -5,8 +5,26 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
+use ownergraph::accounts::{self, Role};
+use ownergraph::engine::Engine;
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A curator and an admin, as (name, password).
+pub const ANA: (&str, &str) = ("ana", "ana's long passphrase");
+pub const ROOT: (&str, &str) = ("root", "root's long passphrase");
+
+/// `engine` with the accounts [`ANA`] (curator) and [`ROOT`] (admin) added.
+pub fn with_accounts(engine: Engine) -> Arc<Engine> {
+    engine
+        .write(|store| {
+            accounts::add_user(store, ANA.0, Role::Curator, ANA.1)?;
+            accounts::add_user(store, ROOT.0, Role::Admin, ROOT.1)
+        })
+        .expect("accounts are added");
+    Arc::new(engine)
+}
 
 pub struct Reply {
     pub status: u16,
