@@ -81,6 +81,11 @@ fn apply_damage(bytes: &mut Vec<u8>, damage: &Damage) {
 
 /// Reads and applies `path`; checks the outcome is whole or a located error with no change.
 fn import_is_whole_or_clean(format: Format, path: &Path) -> Result<(), TestCaseError> {
+    // Errors name the file they are in: `sdn.csv:12: …`, `relations.csv:3: …`, `x.ftm.json:7: …`.
+    let located = match format {
+        Format::Csv => ".csv:".to_string(),
+        _ => format!("{}:", path.file_name().unwrap().to_string_lossy()),
+    };
     let (_dir, engine) = common::empty_engine();
     let before = engine.read(|s| s.stats()).unwrap();
     match import::read(format, path, None) {
@@ -92,7 +97,7 @@ fn import_is_whole_or_clean(format: Format, path: &Path) -> Result<(), TestCaseE
             Err(error) => {
                 let message = error.to_string();
                 prop_assert!(
-                    message.contains(".csv:"),
+                    message.contains(&located),
                     "apply error without a location: {}",
                     message
                 );
@@ -102,7 +107,7 @@ fn import_is_whole_or_clean(format: Format, path: &Path) -> Result<(), TestCaseE
         Err(ImportError::Input(error)) => {
             let message = error.to_string();
             prop_assert!(
-                message.contains(".csv:"),
+                message.contains(&located),
                 "error without a file and line: {}",
                 message
             );
@@ -160,6 +165,27 @@ proptest! {
     }
 
     #[test]
+    fn ftm_and_bods_importers_survive_damage(
+        which in 0usize..3,
+        damages in prop::collection::vec(damage(), 1..4),
+    ) {
+        let (format, name) = [
+            (Format::Ftm, "ftm/hikvision.ftm.json"),
+            (Format::Bods, "bods/01-direct-ownership.json"),
+            (Format::Bods, "bods/11-anonymous-person.json"),
+        ][which];
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let mut bytes = std::fs::read(&source).unwrap();
+        for d in &damages {
+            apply_damage(&mut bytes, d);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(source.file_name().unwrap());
+        std::fs::write(&path, &bytes).unwrap();
+        import_is_whole_or_clean(format, &path)?;
+    }
+
+    #[test]
     fn importers_survive_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sdn.csv");
@@ -169,5 +195,46 @@ proptest! {
             std::fs::write(dir.path().join(name), &bytes).unwrap();
         }
         import_is_whole_or_clean(Format::Csv, dir.path())?;
+        for (format, name) in [(Format::Ftm, "x.ftm.json"), (Format::Bods, "x.bods.json")] {
+            std::fs::write(dir.path().join(name), &bytes).unwrap();
+            import_is_whole_or_clean(format, &dir.path().join(name))?;
+        }
+    }
+}
+
+/// Found by `ftm_and_bods_importers_survive_damage`: a byte that is not UTF-8 was reported as
+/// an IO error naming neither line nor field.
+#[test]
+fn ftm_and_bods_files_that_are_not_utf8_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (format, name) in [
+        (Format::Ftm, "ftm/hikvision.ftm.json"),
+        (Format::Bods, "bods/01-direct-ownership.json"),
+    ] {
+        let mut bytes = std::fs::read(fixtures.join(name)).unwrap();
+        // A Latin-1 "é" in the middle of the third line.
+        let third = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        bytes.insert(third + 5, 0xE9);
+        let path = dir.path().join(Path::new(name).file_name().unwrap());
+        std::fs::write(&path, &bytes).unwrap();
+        match import::read(format, &path, None) {
+            Err(ImportError::Input(error)) => {
+                assert_eq!(error.origin.line, 3, "{error}");
+                assert_eq!(error.field, "line");
+                assert!(
+                    error.to_string().contains("not UTF-8 text (byte 6 of the line)"),
+                    "{error}"
+                );
+            }
+            other => panic!("{name}: expected an input error, got {other:?}"),
+        }
     }
 }

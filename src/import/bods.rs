@@ -518,12 +518,13 @@ fn statements<'a>(file: &Arc<str>, text: &'a str) -> Result<Vec<(Origin, &'a str
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Batch, ImportError> {
     let dataset = default_dataset(path);
     let file: Arc<str> = path.display().to_string().into();
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
+    let text = super::utf8_text(&file, &bytes, 1)?;
     progress(text.len() as u64 / 2);
     // Later statements about a record replace earlier ones: keep the last of each.
     let mut last: HashMap<String, (Origin, Statement)> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    for (origin, raw) in statements(&file, &text)? {
+    for (origin, raw) in statements(&file, text)? {
         let statement: Statement = serde_json::from_str(raw)
             .map_err(|e| InputError::new(&origin, "statement", format!("not a BODS statement: {e}")))?;
         check_id(&origin, "recordId", &statement.record_id)?;

@@ -444,18 +444,19 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
     let mut other_schema: HashMap<String, String> = HashMap::new();
     let mut summary = FtmSummary::default();
 
-    let mut text = String::new();
+    let mut raw = Vec::new();
     let mut line_no = 0u64;
     let mut bytes = 0u64;
     loop {
-        text.clear();
+        raw.clear();
         let n = reader
-            .read_line(&mut text)
+            .read_until(b'\n', &mut raw)
             .map_err(|e| ImportError::io(path, e))?;
         if n == 0 {
             break;
         }
         line_no += 1;
+        let text = super::utf8_text(&file, &raw, line_no)?;
         bytes += n as u64;
         if line_no.is_multiple_of(4096) {
             progress(bytes);

@@ -160,6 +160,28 @@ pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// `bytes` as text, or an error naming the line (counted from `first_line`) of the first byte
+/// that is not UTF-8.
+pub(crate) fn utf8_text<'a>(
+    file: &std::sync::Arc<str>,
+    bytes: &'a [u8],
+    first_line: u64,
+) -> Result<&'a str, InputError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = first_line + before.iter().filter(|b| **b == b'\n').count() as u64;
+        let column = before.len() - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        InputError::new(
+            &crate::model::Origin {
+                file: file.clone(),
+                line,
+            },
+            "line",
+            format!("not UTF-8 text (byte {column} of the line); save the file as UTF-8"),
+        )
+    })
+}
+
 /// Trims a field and maps empty to `None`.
 pub(crate) fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
