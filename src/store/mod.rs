@@ -493,6 +493,13 @@ impl Store {
         })
     }
 
+    /// How many listings are held (a count, without `stats`' scans of every entity and relation).
+    pub fn listing_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM listings", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
     /// The lists held, with member counts and latest listing date.
     pub fn lists(&self) -> Result<Vec<ListSummary>> {
         let mut stmt = self.conn.prepare(

@@ -57,7 +57,7 @@ pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpRespo
         let snapshot = engine.snapshot();
         // Whole-table counts: computed once per snapshot, not per request.
         let summary = snapshot.memo("home", || {
-            engine.read(|store| Ok((store.lists()?, store.stats()?.listings)))
+            engine.read(|store| Ok((store.lists()?, store.listing_count()?)))
         })?;
         let (lists, listings) = (summary.0.clone(), summary.1);
         let entry_points = ENTRY_POINTS
