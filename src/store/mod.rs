@@ -36,6 +36,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_trigram_counts.sql"),
 ];
 
+/// How much of the file each read connection maps (address space, not memory).
+const READER_MMAP_BYTES: u64 = 16 << 30;
 /// The writer's page cache, in KiB.
 const CACHE_KIB: u32 = 64 * 1024;
 /// Batches of more entities and relations than this get a page cache of
@@ -290,6 +292,8 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Readers map the file instead of copying each page out of the OS cache.
+        conn.execute_batch(&format!("PRAGMA mmap_size = {READER_MMAP_BYTES}"))?;
         let store = Store { conn };
         store.check_identity(path)?;
         Ok(store)
@@ -1128,15 +1132,22 @@ impl ReadPool {
         }
     }
 
-    /// Runs `f` with a read-only connection, opening one when none is idle.
+    /// Runs `f` with a read-only connection, opening one when none is idle, in one read
+    /// transaction: every query `f` makes sees the same committed state, and the file's locks
+    /// are taken once for all of them rather than once per statement.
     pub fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         let taken = self.idle.lock().expect("read pool lock poisoned").pop();
         let store = match taken {
             Some(store) => store,
             None => Store::open_read_only(&self.path)?,
         };
+        store.conn.execute_batch("BEGIN")?;
         let result = f(&store);
-        self.idle.lock().expect("read pool lock poisoned").push(store);
+        // Ending a read transaction cannot lose anything; a connection that cannot end it is
+        // dropped rather than pooled.
+        if store.conn.execute_batch("COMMIT").is_ok() {
+            self.idle.lock().expect("read pool lock poisoned").push(store);
+        }
         result
     }
 }
