@@ -53,6 +53,8 @@ fn entity_list_upload<'a>(client: &Client, fields: &[(&'a str, &'a str)], relati
             ("entities", "entities.csv", &entities),
             ("relations", "relations.csv", relations),
             ("listings", "listings.csv", &listings),
+            // The form's single-file input, left empty, as a browser sends it.
+            ("file", "", b""),
         ],
     )
 }

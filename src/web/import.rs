@@ -185,7 +185,9 @@ async fn receive(req: &HttpRequest, payload: web::Payload) -> Result<Upload, App
         if upload.files.contains_key(&name) {
             return Err(AppError::BadRequest(format!("{name}: sent twice")));
         }
-        let mut out = std::fs::File::create(upload.dir.path().join(&stored_as)).map_err(failed)?;
+        let stored = upload.dir.path().join(&stored_as);
+        let mut out = std::fs::File::create(&stored).map_err(failed)?;
+        let mut length = 0;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(malformed)?;
             written += chunk.len() as u64;
@@ -195,9 +197,16 @@ async fn receive(req: &HttpRequest, payload: web::Payload) -> Result<Upload, App
                     size(limit)
                 )));
             }
+            length += chunk.len();
             out.write_all(&chunk).map_err(failed)?;
         }
         out.flush().map_err(failed)?;
+        if length == 0 && given.is_none() {
+            // A browser sends every file input of the form, the ones left empty as a part
+            // with no file name and no bytes: those were not chosen.
+            std::fs::remove_file(&stored).map_err(failed)?;
+            continue;
+        }
         upload.files.insert(name, given.unwrap_or(stored_as));
     }
     Ok(upload)
