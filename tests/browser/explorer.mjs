@@ -4,10 +4,11 @@
 //
 // Starts the server on a fresh database built from the bundled data, then walks what a
 // researcher does: home → search "hikvision" → the entity → its graph → the path from aksu-psb
-// to urumqi-psb. Fails on a wrong page, on any console error or failed request, and saves a
-// screenshot of the graph page in the output directory.
+// to urumqi-psb; then an admin signs in and imports a BODS file through the upload form. Fails
+// on a wrong page, on any console error or failed request, and saves screenshots of the graph,
+// path and import result pages in the output directory.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -104,6 +105,30 @@ try {
   assert.ok((await page.locator('main a[href="/entities/xuar-psb"]').count()) >= 1, "the middle hop links to xuar-psb");
   assert.match(pathText, /2 hops/, "the shortest path has two hops");
   await page.screenshot({ path: join(outDir, "paths.png"), fullPage: true });
+
+  step("an admin imports a BODS file through the form");
+  const password = "a browser test passphrase";
+  const added = spawnSync(binary, ["user", "add", "root", "--role", "admin", "--db", join(work, "browser.db")], {
+    input: password + "\n",
+  });
+  assert.equal(added.status, 0, `user add: ${added.stderr}`);
+  await page.goto(base + "/login?next=/import");
+  await page.locator('form[action="/login"] [name="name"]').fill("root");
+  await page.locator('form[action="/login"] [name="password"]').fill(password);
+  await Promise.all([page.waitForURL(/\/import$/), page.locator('form[action="/login"] [type="submit"]').click()]);
+  const form = page.locator('form[action="/import"]');
+  await form.locator('[name="format"]').selectOption("bods");
+  await form.locator('input[name="file"]').setInputFiles(resolve("tests/fixtures/bods/01-direct-ownership.json"));
+  await form.locator('[name="as_of"]').fill("");
+  await form.locator('[name="partial"]').check();
+  await Promise.all([page.waitForURL(/\/import$/), form.locator('[type="submit"]').click()]);
+  const resultText = await page.locator("main").innerText();
+  assert.match(resultText, /Imported: 01-direct-ownership\.json/, "the result page names the file");
+  assert.match(resultText, /Dataset 01-direct-ownership/);
+  assert.match(resultText, /A partial import: nothing ended/);
+  await page.screenshot({ path: join(outDir, "import.png"), fullPage: true });
+  await page.goto(base + "/sources");
+  assert.match(await page.locator("main").innerText(), /01-direct-ownership\.json \(uploaded by root\)/, "the sources page records the upload");
 
   assert.deepEqual(problems, [], "the browser logged no errors");
   console.log(`browser: all steps passed; screenshots in ${outDir}`);
