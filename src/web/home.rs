@@ -72,7 +72,7 @@ pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpRespo
             })
             .collect();
         Ok::<_, AppError>(HomePage {
-            title: "ownergraph".into(),
+            title: "Home".into(),
             entities: snapshot.node_count() as u64,
             relations: snapshot.edge_count() as u64,
             listings,
