@@ -4,7 +4,7 @@
 mod common;
 
 use ownergraph::exposure::propagate::Bound;
-use ownergraph::exposure::{captured_set, RegimeId, Regimes};
+use ownergraph::exposure::{captured_set, whole_graph, Incremental, RegimeId, Regimes};
 use ownergraph::model::{Batch, Date, Entity, Listing, Origin, Pct, Relation, RelationKind, Schema, Share};
 use ownergraph::store::ImportRecord;
 use proptest::prelude::*;
@@ -225,6 +225,35 @@ proptest! {
             let lo = captured_set(&snapshot, r, day, Bound::Lo);
             let hi = captured_set(&snapshot, r, day, Bound::Hi);
             prop_assert!(lo.iter().zip(&hi).all(|(l, h)| !l || *h));
+        }
+    }
+
+    /// A party listed after the pass, added to it, gives what a fresh pass over the graph
+    /// with that listing gives: every captured party with its status and stake bounds.
+    #[test]
+    fn an_added_listing_updates_the_pass_as_a_fresh_pass_would(case in cases(), pick in 0usize..8) {
+        let node = pick % case.nodes;
+        prop_assume!(!case.listed[node]);
+        let (_dir, engine) = build(&case);
+        let mut listed = case.clone();
+        listed.listed[node] = true;
+        let (_dir2, fresh_engine) = build(&listed);
+        let (snapshot, fresh) = (engine.snapshot(), fresh_engine.snapshot());
+        let day: Date = "2025-10-15".parse().unwrap();
+        for regime in [RegimeId::Ofac, RegimeId::Eu, RegimeId::Uk] {
+            let r = Regimes::bundled().get(regime);
+            let mut pass = Incremental::new(&snapshot, r, day);
+            pass.add_listing(snapshot.find(&format!("n{node}")).unwrap());
+            let rows = |exposure: ownergraph::exposure::GraphExposure, s: &ownergraph::graph::Snapshot| {
+                let mut rows: Vec<(String, String, u32, u32)> = exposure
+                    .derived
+                    .iter()
+                    .map(|d| (s.node(d.node).id.to_string(), format!("{:?}", d.computed), d.lo.0, d.hi.0))
+                    .collect();
+                rows.sort();
+                (exposure.listed, rows)
+            };
+            prop_assert_eq!(rows(pass.exposure(), &snapshot), rows(whole_graph(&fresh, r, day), &fresh), "{}", regime);
         }
     }
 }

@@ -15,7 +15,7 @@ pub mod report;
 use crate::graph::Snapshot;
 use crate::model::{Date, Pct};
 use propagate::{Bound, GroupRun, Local, Rank, Tie};
-use regime::{Applied, Regime, RegimeState};
+use regime::{Aggregation, Applied, Regime, RegimeState};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -163,20 +163,125 @@ fn rank_status(rank: Rank) -> Status {
 
 /// Propagates the regime over the whole snapshot: every party it captures on `day`.
 pub fn whole_graph(snapshot: &Snapshot, regime: &Regime, day: Date) -> GraphExposure {
-    let rule = regime.on(day);
-    let lists = propagate::seed_lists(snapshot, regime);
-    let local = Local::whole(snapshot, &lists, day);
-    let groups = local.seed_groups(regime.aggregate);
-    let mut run = GroupRun::new(local.len());
-    let mut best: HashMap<u32, (Rank, Derived)> = HashMap::new();
-    for seeds in &groups {
-        run.run(&local, seeds, &rule, regime.control_counts);
-        for &v in run.possible.touched() {
+    Incremental::new(snapshot, regime, day).into_exposure()
+}
+
+/// A whole-graph pass kept with its working state, so that a party newly listed updates it by
+/// reading only what that party owns or controls, directly or through others, instead of
+/// the whole graph again ([`Incremental::add_listing`]).
+pub struct Incremental {
+    rule: Applied,
+    aggregate: Aggregation,
+    control_counts: bool,
+    local: Local,
+    /// The passes of the one group of all seeds, when the regime aggregates them.
+    all: Option<GroupRun>,
+    /// Per captured node: the best rank over the seed groups, and what it derives.
+    best: HashMap<u32, (Rank, Derived)>,
+}
+
+impl Incremental {
+    pub fn new(snapshot: &Snapshot, regime: &Regime, day: Date) -> Incremental {
+        let lists = propagate::seed_lists(snapshot, regime);
+        let local = Local::whole(snapshot, &lists, day);
+        let mut state = Incremental {
+            rule: regime.on(day),
+            aggregate: regime.aggregate,
+            control_counts: regime.control_counts,
+            local,
+            all: None,
+            best: HashMap::new(),
+        };
+        let mut run = GroupRun::new(state.local.len());
+        let groups = state.local.seed_groups(regime.aggregate);
+        for seeds in &groups {
+            run.run(&state.local, seeds, &state.rule, state.control_counts);
+            let touched: Vec<u32> = run.possible.touched().to_vec();
+            state.absorb(&run, &touched, false);
+        }
+        if regime.aggregate == Aggregation::All {
+            state.all = Some(run);
+        }
+        state
+    }
+
+    /// `node` (a snapshot node) is now on a seeding list: updates every status it changes and
+    /// returns how many nodes' rows were looked at again. Nodes are numbered as in the whole
+    /// snapshot, so the snapshot node is the local node.
+    pub fn add_listing(&mut self, node: u32) -> usize {
+        if self.local.seed[node as usize] {
+            return 0;
+        }
+        self.local.seed[node as usize] = true;
+        self.best.remove(&node);
+        match self.aggregate {
+            Aggregation::All => {
+                let mut run = self.all.take().unwrap_or_else(|| GroupRun::new(self.local.len()));
+                let mut changed = Vec::new();
+                let (local, rule, control) = (&self.local, &self.rule, self.control_counts);
+                run.definite
+                    .extend(local, &[node], rule, control, Bound::Lo, &mut changed);
+                run.possible
+                    .extend(local, &[node], rule, control, Bound::Hi, &mut changed);
+                // A node whose stake or depth moved, and the nodes it owns: their captured
+                // stake and witnesses read it.
+                let mut affected: Vec<u32> = changed.clone();
+                for &v in &changed {
+                    affected.extend(self.local.outbound(v).map(|e| e.dst));
+                }
+                affected.sort_unstable();
+                affected.dedup();
+                self.absorb(&run, &affected, true);
+                self.all = Some(run);
+                affected.len()
+            }
+            Aggregation::PerOwner => {
+                let joint = self
+                    .local
+                    .inbound(node)
+                    .chain(self.local.outbound(node))
+                    .any(|e| {
+                        e.tie == Tie::Joint
+                            && self.local.seed[e.src as usize]
+                            && self.local.seed[e.dst as usize]
+                    });
+                if joint {
+                    // Under a joint arrangement its group is an older group grown: judge all
+                    // groups again.
+                    let groups = self.local.seed_groups(self.aggregate);
+                    self.best.clear();
+                    let mut run = GroupRun::new(self.local.len());
+                    for seeds in &groups {
+                        run.run(&self.local, seeds, &self.rule, self.control_counts);
+                        let touched: Vec<u32> = run.possible.touched().to_vec();
+                        self.absorb(&run, &touched, false);
+                    }
+                    self.local.len()
+                } else {
+                    // A group of its own: its pass reads only what it reaches.
+                    let mut run = GroupRun::new(self.local.len());
+                    run.run(&self.local, &[node], &self.rule, self.control_counts);
+                    let touched: Vec<u32> = run.possible.touched().to_vec();
+                    self.absorb(&run, &touched, false);
+                    touched.len()
+                }
+            }
+        }
+    }
+
+    /// Ranks `nodes` under the group passes in `run` and keeps, per node, the best rank over
+    /// the groups (`replace`: the group's earlier ranks are superseded, not competing).
+    fn absorb(&mut self, run: &GroupRun, nodes: &[u32], replace: bool) {
+        let local = &self.local;
+        for &v in nodes {
             if local.seed[v as usize] || !run.possible.captured(v) {
+                if replace {
+                    self.best.remove(&v);
+                }
                 continue;
             }
-            let rank = run.rank(&local, v);
-            if best.get(&v).is_some_and(|(r, _)| *r >= rank) {
+            let rank = run.rank(local, v);
+            if !replace && self.best.get(&v).is_some_and(|(r, _)| *r >= rank) {
                 continue;
             }
             let layer = if rank.definite {
@@ -189,13 +294,13 @@ pub fn whole_graph(snapshot: &Snapshot, regime: &Regime, day: Date) -> GraphExpo
                 .inbound(v)
                 .filter(|e| {
                     layer.depth[e.src as usize] < here
-                        && (e.tie == Tie::Equity || e.tie == Tie::Control && regime.control_counts)
+                        && (e.tie == Tie::Equity || e.tie == Tie::Control && self.control_counts)
                 })
                 .map(|e| local.global[e.src as usize])
                 .collect();
             witnesses.sort_unstable();
             witnesses.dedup();
-            best.insert(
+            self.best.insert(
                 v,
                 (
                     rank,
@@ -204,19 +309,35 @@ pub fn whole_graph(snapshot: &Snapshot, regime: &Regime, day: Date) -> GraphExpo
                         computed: rank_status(rank),
                         lo: Pct(rank.lo as u32),
                         hi: Pct(rank.hi as u32),
-                        depth: layer.depth[v as usize],
+                        depth: here,
                         witnesses,
                     },
                 ),
             );
         }
     }
-    let mut derived: Vec<Derived> = best.into_values().map(|(_, d)| d).collect();
-    derived.sort_unstable_by_key(|d| d.node);
-    GraphExposure {
-        rule,
-        listed: local.seed.iter().filter(|s| **s).count(),
-        derived,
+
+    /// The pass as it stands.
+    pub fn exposure(&self) -> GraphExposure {
+        self.to_exposure(self.best.values().map(|(_, d)| d.clone()).collect())
+    }
+
+    /// [`Incremental::exposure`], giving up the working state.
+    pub fn into_exposure(mut self) -> GraphExposure {
+        let derived = std::mem::take(&mut self.best)
+            .into_values()
+            .map(|(_, d)| d)
+            .collect();
+        self.to_exposure(derived)
+    }
+
+    fn to_exposure(&self, mut derived: Vec<Derived>) -> GraphExposure {
+        derived.sort_unstable_by_key(|d| d.node);
+        GraphExposure {
+            rule: self.rule.clone(),
+            listed: self.local.seed.iter().filter(|s| **s).count(),
+            derived,
+        }
     }
 }
 

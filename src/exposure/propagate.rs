@@ -375,11 +375,32 @@ impl Layer {
     /// once when its source is captured.
     pub fn run(&mut self, local: &Local, seeds: &[u32], rule: &Applied, control_counts: bool, bound: Bound) {
         self.reset();
+        self.extend(local, seeds, rule, control_counts, bound, &mut Vec::new());
+    }
+
+    /// Adds `seeds` to the pass already run and carries on to the new least fixed point:
+    /// capture only ever grows with the seeds, so the old state is where the new one starts
+    /// and only what the new seeds reach is read. Every node whose depth or captured stake
+    /// changed is pushed to `changed`.
+    pub fn extend(
+        &mut self,
+        local: &Local,
+        seeds: &[u32],
+        rule: &Applied,
+        control_counts: bool,
+        bound: Bound,
+        changed: &mut Vec<u32>,
+    ) {
+        self.queue.clear();
         for &s in seeds {
-            if self.depth[s as usize] == FREE {
+            if self.depth[s as usize] != 0 {
+                let was_free = self.depth[s as usize] == FREE;
                 self.depth[s as usize] = 0;
                 self.touch(s);
-                self.queue.push(s);
+                changed.push(s);
+                if was_free {
+                    self.queue.push(s);
+                }
             }
         }
         let mut head = 0;
@@ -395,6 +416,7 @@ impl Layer {
                 let capture = match e.tie {
                     Tie::Equity => {
                         self.touch(t);
+                        changed.push(t);
                         self.sum[t as usize] += match bound {
                             Bound::Lo => e.lo,
                             Bound::Hi => e.hi,
@@ -403,6 +425,7 @@ impl Layer {
                     }
                     Tie::Control if control_counts => {
                         self.touch(t);
+                        changed.push(t);
                         self.by_control[t as usize] = true;
                         true
                     }
