@@ -304,3 +304,69 @@ fn graph_snapshot_matches_store_and_walks() {
     assert!(!snapshot.is_listed(snapshot.find("cethik").unwrap()));
     assert!(snapshot.list_names.iter().any(|l| l == "SDN List"));
 }
+
+/// A dataset's first import inserts before it looks up (a faster path); what it meets that is
+/// already held must still be found and updated, as on any later import: an entity id held by
+/// another dataset, and a relation given twice in one batch.
+#[test]
+fn a_first_import_still_meets_what_is_already_held() {
+    use ownergraph::model::{Batch, Entity, Origin, Relation};
+    use ownergraph::store::ImportRecord;
+    let (_dir, engine) = entity_list();
+    let before = engine.snapshot().node_count();
+    let origin = Origin {
+        file: "test".into(),
+        line: 1,
+    };
+    let mut renamed = Entity::new(
+        "hikvision",
+        Schema::Company,
+        "Hikvision (as the other dataset names it)",
+        "other",
+    );
+    renamed.countries = vec!["CN".into()];
+    let fresh = Entity::new("other-holding", Schema::Company, "Other Holding Ltd", "other");
+    let mut first = Relation::new("other-holding", "hikvision", RelationKind::Owns, "other");
+    first.notes = Some("first statement".into());
+    let mut again = first.clone();
+    again.notes = Some("second statement".into());
+    let batch = Batch {
+        dataset: "other".into(),
+        entities: vec![(origin.clone(), renamed), (origin.clone(), fresh)],
+        relations: vec![(origin.clone(), first), (origin, again)],
+        listings: Vec::new(),
+    };
+    let record = ImportRecord {
+        dataset: "other".into(),
+        format: "test".into(),
+        path: "test".into(),
+        checksum: "other".into(),
+    };
+    let report = engine.apply(&batch, &record).expect("applies");
+    assert_eq!(report.entities_added, 1, "{report:?}");
+    assert_eq!(
+        report.entities_changed, 1,
+        "hikvision is updated, not added twice: {report:?}"
+    );
+    assert_eq!(report.relations_added, 1, "{report:?}");
+    assert_eq!(
+        report.relations_changed, 1,
+        "the second statement updates the first: {report:?}"
+    );
+    let snapshot = engine.snapshot();
+    assert_eq!(snapshot.node_count(), before + 1);
+    let hikvision = snapshot.find("hikvision").unwrap();
+    assert_eq!(
+        &*snapshot.node(hikvision).name,
+        "Hikvision (as the other dataset names it)"
+    );
+    let detail = engine
+        .read(|s| s.entity_detail("other-holding"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.outgoing.len(), 1);
+    assert_eq!(
+        detail.outgoing[0].relation.notes.as_deref(),
+        Some("second statement")
+    );
+}

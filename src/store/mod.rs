@@ -923,6 +923,11 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 birth_date, notes, confidence, source, dataset)
              IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
+    let first_entities: bool = !tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM entities WHERE dataset = ?1)",
+        [&batch.dataset],
+        |row| row.get(0),
+    )?;
     let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
     let mut added_eids: Vec<i64> = Vec::new();
     let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
@@ -941,6 +946,16 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             e.source,
             batch.dataset,
         ];
+        // As for relations below: a dataset's first import inserts first and looks up only
+        // an id that is already held (by another dataset, or twice in the batch).
+        if first_entities && insert_entity.execute(values).is_ok() {
+            report.entities_added += 1;
+            let eid = tx.last_insert_rowid();
+            search::add_names(tx, eid, e)?;
+            added_eids.push(eid);
+            eids.insert(e.id.as_str(), eid);
+            continue;
+        }
         let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
         let eid = match existing {
             Some(eid) => {
@@ -988,12 +1003,46 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
            AND (share_lo, share_hi, end_date, notes, confidence, evidence)
                IS NOT (?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    // A dataset's first import holds only new relations: each is inserted straight away, and
+    // looked up only when the insert meets one of the batch's own (the unique key says so),
+    // which saves a probe of the text-keyed index per relation.
+    let first_import: bool = !tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM relations WHERE dataset = ?1)",
+        [&batch.dataset],
+        |row| row.get(0),
+    )?;
     for (origin, r) in &batch.relations {
         let source = resolve(origin, "source", &r.source)?;
         let target = resolve(origin, "target", &r.target)?;
         let key = r.natural_key();
         let share_lo = r.share.map(|s| s.lo.0 as i64);
         let share_hi = r.share.map(|s| s.hi.0 as i64);
+        let mut insert = || {
+            insert_relation.execute(params![
+                batch.dataset,
+                key,
+                source,
+                target,
+                r.kind.as_str(),
+                share_lo,
+                share_hi,
+                opt_str(r.start_date),
+                opt_str(r.end_date),
+                r.notes,
+                opt_str(r.confidence),
+                r.evidence
+            ])
+        };
+        if first_import {
+            match insert() {
+                Ok(_) => {
+                    report.relations_added += 1;
+                    continue;
+                }
+                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let existing: Option<i64> = find_relation
             .query_row(params![batch.dataset, key], |row| row.get(0))
             .optional()?;
@@ -1010,20 +1059,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 ])? as u64;
             }
             None => {
-                insert_relation.execute(params![
-                    batch.dataset,
-                    key,
-                    source,
-                    target,
-                    r.kind.as_str(),
-                    share_lo,
-                    share_hi,
-                    opt_str(r.start_date),
-                    opt_str(r.end_date),
-                    r.notes,
-                    opt_str(r.confidence),
-                    r.evidence
-                ])?;
+                insert()?;
                 report.relations_added += 1;
             }
         }
