@@ -49,7 +49,8 @@ pub enum Command {
         #[arg(long)]
         dataset: Option<String>,
         /// The release date the file stands for: relations and listings of its dataset that it
-        /// no longer holds get this end date [default: today].
+        /// no longer holds get this end date [default: the date the file states (OFAC XML's
+        /// Publish_Date, the UN list's dateGenerated), else today].
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<Date>,
         /// The file is not a whole release: add and update only, end nothing.
@@ -205,12 +206,9 @@ pub fn run(cli: Cli) -> Result<()> {
             paths,
         } => {
             let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
-            let mode = ApplyMode {
-                release: (!partial).then(|| as_of.unwrap_or_else(Date::today)),
-                dry_run,
-            };
+            let release = (!partial).then_some(as_of);
             for path in &paths {
-                import_one(&engine, format, path, dataset.as_deref(), mode, true)?;
+                import_one(&engine, format, path, dataset.as_deref(), release, dry_run, true)?;
             }
             Ok(())
         }
@@ -519,7 +517,7 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
             );
         }
         for (format, path) in datasets {
-            import_one(&engine, format, &path, None, ApplyMode::default(), false)?;
+            import_one(&engine, format, &path, None, None, false, false)?;
         }
         Ok(engine)
     };
@@ -561,12 +559,16 @@ fn read_progress(format: Format, path: &Path) -> ProgressBar {
 }
 
 /// Reads, validates and applies one file; prints what it added, changed and ended.
+/// Reads and applies one file. `release`: `None` for a partial import; `Some(day)` for a whole
+/// release as of `day`, or when no day is given, as of the date the file states for itself
+/// (OFAC's `Publish_Date`, the UN's `dateGenerated`), else today.
 fn import_one(
     engine: &Engine,
     format: Format,
     path: &Path,
     dataset: Option<&str>,
-    mode: ApplyMode,
+    release: Option<Option<Date>>,
+    dry_run: bool,
     verbose: bool,
 ) -> Result<ApplyReport> {
     let started = Instant::now();
@@ -578,7 +580,12 @@ fn import_one(
         record,
         links,
         skipped,
+        published,
     } = prepared?;
+    let mode = ApplyMode {
+        release: release.map(|day| day.or(published).unwrap_or_else(Date::today)),
+        dry_run,
+    };
     let read_time = started.elapsed();
     let bar = progress(format!(
         "{} {} entities, {} relations, {} listings from {}",

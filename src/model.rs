@@ -458,6 +458,73 @@ pub struct Entity {
     /// Where the facts about this entity come from.
     pub source: Option<String>,
     pub dataset: String,
+    /// Every other fact the source states, under FollowTheMoney property names (see [`prop`]):
+    /// weak aliases, former names, places of birth, nationalities, titles, vessel details…
+    /// Kept as the source gives them so nothing a list says is lost.
+    pub properties: Properties,
+}
+
+/// Further facts of an entity: FtM property name → values, in the source's order.
+pub type Properties = std::collections::BTreeMap<String, Vec<String>>;
+
+/// The FollowTheMoney property names importers use in [`Entity::properties`]. Export writes
+/// each where FtM allows it for the entity's schema ([`prop::allowed`]).
+pub mod prop {
+    use super::Schema;
+
+    /// A name the source marks as weak or of low quality (OFAC "weak" a.k.a., UN "Low").
+    pub const WEAK_ALIAS: &str = "weakAlias";
+    /// A former name (OFAC f.k.a.).
+    pub const PREVIOUS_NAME: &str = "previousName";
+    /// The name in its original script (UN NAME_ORIGINAL_SCRIPT).
+    pub const ORIGINAL_NAME: &str = "alias";
+    pub const BIRTH_DATE: &str = "birthDate";
+    pub const BIRTH_PLACE: &str = "birthPlace";
+    pub const NATIONALITY: &str = "nationality";
+    pub const CITIZENSHIP: &str = "citizenship";
+    pub const TITLE: &str = "title";
+    pub const POSITION: &str = "position";
+    pub const GENDER: &str = "gender";
+    /// A programme the entity is listed under, as the source names it (kept on the entity
+    /// when the source ties it there; listings carry it too).
+    pub const PROGRAM: &str = "program";
+    pub const SOURCE_URL: &str = "sourceUrl";
+    pub const FLAG: &str = "flag";
+    pub const CALL_SIGN: &str = "callSign";
+    pub const TONNAGE: &str = "tonnage";
+    pub const GROSS_TONNAGE: &str = "grossRegisteredTonnage";
+    pub const VESSEL_TYPE: &str = "type";
+    pub const BUILD_DATE: &str = "buildDate";
+    pub const INCORPORATION_DATE: &str = "incorporationDate";
+
+    /// Names that search and screening match like aliases.
+    pub const NAME_PROPERTIES: [&str; 2] = [WEAK_ALIAS, PREVIOUS_NAME];
+
+    /// Whether FtM defines `property` on `schema` (so an export may write it).
+    pub fn allowed(schema: Schema, property: &str) -> bool {
+        const THING: &[&str] = &[WEAK_ALIAS, PREVIOUS_NAME, SOURCE_URL];
+        const PERSON: &[&str] = &[
+            BIRTH_DATE,
+            BIRTH_PLACE,
+            NATIONALITY,
+            CITIZENSHIP,
+            TITLE,
+            POSITION,
+            GENDER,
+        ];
+        const VESSEL: &[&str] = &[FLAG, CALL_SIGN, TONNAGE, GROSS_TONNAGE, VESSEL_TYPE, BUILD_DATE];
+        const AIRPLANE: &[&str] = &[VESSEL_TYPE, BUILD_DATE];
+        const LEGAL: &[&str] = &[INCORPORATION_DATE];
+        THING.contains(&property)
+            || match schema {
+                Schema::Person => PERSON.contains(&property) || LEGAL.contains(&property),
+                Schema::Vessel => VESSEL.contains(&property),
+                Schema::Airplane => AIRPLANE.contains(&property),
+                Schema::Company | Schema::Organization | Schema::PublicBody | Schema::LegalEntity => {
+                    LEGAL.contains(&property)
+                }
+            }
+    }
 }
 
 impl Entity {
@@ -475,7 +542,34 @@ impl Entity {
             confidence: None,
             source: None,
             dataset: dataset.to_string(),
+            properties: Properties::new(),
         }
+    }
+
+    /// Adds `value` to `property` unless it is empty or already there.
+    pub fn add_property(&mut self, property: &str, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let values = self.properties.entry(property.to_string()).or_default();
+        if !values.iter().any(|v| v == value) {
+            values.push(value.to_string());
+        }
+    }
+
+    /// The values of `property`, empty when the source gives none.
+    pub fn property(&self, property: &str) -> &[String] {
+        self.properties.get(property).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every name the entity is searched and screened by after its main name: aliases, then
+    /// weak aliases and former names.
+    pub fn other_names(&self) -> impl Iterator<Item = &str> {
+        self.aliases
+            .iter()
+            .chain(prop::NAME_PROPERTIES.iter().flat_map(|p| self.property(p)))
+            .map(String::as_str)
     }
 }
 
@@ -494,6 +588,10 @@ pub struct Relation {
     /// Citation or URL.
     pub evidence: Option<String>,
     pub dataset: String,
+    /// The source's own id for this record (an FtM entity id, a BODS statement id…). A record
+    /// with an id is keyed by it: never merged with another record of its dataset, even one
+    /// between the same parties from the same day.
+    pub record_id: Option<String>,
 }
 
 impl Relation {
@@ -509,11 +607,17 @@ impl Relation {
             confidence: None,
             evidence: None,
             dataset: dataset.to_string(),
+            record_id: None,
         }
     }
 
-    /// What makes this relation the same fact across imports of its dataset.
+    /// What makes this relation the same fact across imports of its dataset: the source's own
+    /// record id where it gives one (`id:…`), else `kind|source|target|start_date` (sources
+    /// without ids, such as our CSV).
     pub fn natural_key(&self) -> String {
+        if let Some(id) = &self.record_id {
+            return format!("id:{id}");
+        }
         format!(
             "{}|{}|{}|{}",
             self.kind,

@@ -215,6 +215,7 @@ fn an_older_database_gets_its_index_on_open() {
          ALTER TABLE imports DROP COLUMN as_of; ALTER TABLE imports DROP COLUMN added;
          ALTER TABLE imports DROP COLUMN changed; ALTER TABLE imports DROP COLUMN ended;
          DROP INDEX relations_dataset_open; DROP INDEX listings_dataset_open;
+         ALTER TABLE entities DROP COLUMN properties; ALTER TABLE relations DROP COLUMN record_id;
          PRAGMA user_version = 1;",
     )
     .unwrap();

@@ -7,7 +7,7 @@
 //! vocabulary (written as `idNumber` or `registrationNumber`).
 
 use crate::import::ftm::IDENTIFIER_PROPERTIES;
-use crate::model::{Entity, Identifier, Listing, Relation, RelationKind, Schema};
+use crate::model::{prop, Entity, Identifier, Listing, Relation, RelationKind, Schema};
 use crate::store::Extract;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -220,6 +220,13 @@ fn entity_line(out: &mut impl Write, e: &Entity) -> std::io::Result<()> {
     if e.schema == Schema::Person {
         p.add_opt("birthDate", e.birth_date.as_deref());
     }
+    for (property, values) in &e.properties {
+        if prop::allowed(e.schema, property) {
+            for value in values {
+                p.add(property, value);
+            }
+        }
+    }
     p.add_opt("notes", e.notes.as_deref());
     if let Some(source) = &e.source {
         p.add(if is_url(source) { "sourceUrl" } else { "publisher" }, source);
@@ -276,7 +283,11 @@ fn relation_line(
             evidence,
         );
     }
-    let id = derived_id("ogr-rel", &r.dataset, &r.natural_key());
+    // A record with its source's own id keeps it, so a round trip keeps two records two.
+    let id = match &r.record_id {
+        Some(id) => id.clone(),
+        None => derived_id("ogr-rel", &r.dataset, &r.natural_key()),
+    };
     line(out, &id, schema, p, &r.dataset)
 }
 

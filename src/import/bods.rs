@@ -419,6 +419,7 @@ fn relations_of(
     if d.interests.is_empty() {
         // A declaration without interests (typically an unknown owner): ownership of unknown size.
         let mut relation = Relation::new(&party, &d.subject, RelationKind::Owns, dataset);
+        relation.record_id = Some(s.record_id.clone());
         relation.end_date = closed_on;
         relation.notes = Some("BODS relationship without stated interests".into());
         return Ok(vec![relation]);
@@ -468,7 +469,16 @@ fn relations_of(
             }
         }
     }
+    let single = out.len() == 1;
     for (relation, notes) in out.iter_mut().zip(described) {
+        // The record's id is its key (a later statement of the record updates it); a record
+        // whose interests make several relations tells them apart by kind and start.
+        relation.record_id = Some(if single {
+            s.record_id.clone()
+        } else {
+            let start = relation.start_date.map(|d| d.to_string()).unwrap_or_default();
+            format!("{}.{}.{start}", s.record_id, relation.kind)
+        });
         relation.notes = Some(format!("BODS interests: {}", notes.join("; ")));
         relation.evidence = Some(format!("BODS record {}", s.record_id));
     }

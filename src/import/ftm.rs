@@ -12,7 +12,8 @@
 use super::csv_dir::check_id;
 use super::ImportError;
 use crate::model::{
-    Batch, Date, Entity, Identifier, InputError, Listing, Origin, Pct, Relation, RelationKind, Schema, Share,
+    prop, Batch, Date, Entity, Identifier, InputError, Listing, Origin, Pct, Relation, RelationKind, Schema,
+    Share,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -134,6 +135,22 @@ pub const IDENTIFIER_PROPERTIES: &[&str] = &[
     "phone",
 ];
 
+/// Properties kept under their own name in [`Entity::properties`].
+const KEPT_PROPERTIES: &[&str] = &[
+    prop::WEAK_ALIAS,
+    prop::PREVIOUS_NAME,
+    prop::BIRTH_PLACE,
+    prop::TITLE,
+    prop::POSITION,
+    prop::GENDER,
+    prop::PROGRAM,
+    prop::TONNAGE,
+    prop::GROSS_TONNAGE,
+    prop::VESSEL_TYPE,
+    prop::BUILD_DATE,
+    prop::INCORPORATION_DATE,
+];
+
 /// Country properties of Things, in the order they are kept.
 const COUNTRY_PROPERTIES: &[&str] = &[
     "country",
@@ -246,12 +263,22 @@ fn to_entity(p: &Pending, schema: Schema, dataset: &str) -> Result<Entity, Input
         }
     };
     let mut entity = Entity::new(&p.id, schema, &name, dataset);
-    for key in ["name", "alias", "weakAlias", "previousName"] {
+    for key in ["name", "alias"] {
         for alias in all(props, key) {
             if alias != name {
                 push_unique(&mut entity.aliases, alias);
             }
         }
+    }
+    // Facts kept as the file states them: weak aliases and former names stay apart from
+    // aliases, as the list that published them marked them.
+    for key in KEPT_PROPERTIES {
+        for value in all(props, key) {
+            entity.add_property(key, value);
+        }
+    }
+    for extra in all(props, "birthDate").skip(1) {
+        entity.add_property(prop::BIRTH_DATE, extra);
     }
     for key in COUNTRY_PROPERTIES {
         for country in all(props, key) {
@@ -363,9 +390,16 @@ fn to_relations(p: &Pending, link: &LinkSchema, dataset: &str) -> Result<Vec<Rel
         .or_else(|| first(props, "publisher"))
         .map(str::to_string);
     let mut out = Vec::with_capacity(sources.len() * targets.len());
+    let single = sources.len() * targets.len() == 1;
     for source in &sources {
         for target in &targets {
             let mut relation = Relation::new(source, target, kind, dataset);
+            // The link's own id is its key: two links between the same parties stay two.
+            relation.record_id = Some(if single {
+                p.id.clone()
+            } else {
+                format!("{}.{source}.{target}", p.id)
+            });
             relation.share = share;
             relation.start_date = start_date;
             relation.end_date = end_date;

@@ -8,8 +8,9 @@ pub mod bods;
 pub mod csv_dir;
 pub mod ftm;
 pub mod ofac_sdn;
+pub mod xml;
 
-use crate::model::{Batch, InputError};
+use crate::model::{Batch, Date, InputError};
 use crate::store::{ImportRecord, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -86,6 +87,32 @@ pub struct Prepared {
     pub links: Option<LinkResolution>,
     /// What the file holds that ownergraph does not model, counted by schema or type name.
     pub skipped: std::collections::BTreeMap<String, u64>,
+    /// The release date the file states for itself (OFAC's `Publish_Date`, the UN list's
+    /// `dateGenerated`): the default `--as-of` of a whole-release import.
+    pub published: Option<Date>,
+}
+
+/// What a format's reader gives back.
+#[derive(Debug)]
+pub struct Read {
+    pub batch: Batch,
+    /// The files read, for the checksum.
+    pub files: Vec<PathBuf>,
+    pub links: Option<LinkResolution>,
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    pub published: Option<Date>,
+}
+
+impl Read {
+    pub fn new(batch: Batch, files: Vec<PathBuf>) -> Read {
+        Read {
+            batch,
+            files,
+            links: None,
+            skipped: Default::default(),
+            published: None,
+        }
+    }
 }
 
 /// Reads `path` in `format`. `dataset` overrides the dataset name the format would choose.
@@ -101,22 +128,32 @@ pub fn read_with_progress(
     dataset: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> Result<Prepared, ImportError> {
-    let mut skipped = std::collections::BTreeMap::new();
-    let (mut batch, files, links) = match format {
+    let Read {
+        mut batch,
+        files,
+        links,
+        skipped,
+        published,
+    } = match format {
         Format::Csv => {
             let (batch, files) = csv_dir::read(path)?;
-            (batch, files, None)
+            Read::new(batch, files)
         }
         Format::OfacSdn => {
             let (batch, links) = ofac_sdn::read(path)?;
-            (batch, vec![path.to_path_buf()], Some(links))
+            Read {
+                links: Some(links),
+                ..Read::new(batch, vec![path.to_path_buf()])
+            }
         }
         Format::Ftm => {
             let (batch, summary) = ftm::read(path, progress)?;
-            skipped = summary.skipped;
-            (batch, vec![path.to_path_buf()], None)
+            Read {
+                skipped: summary.skipped,
+                ..Read::new(batch, vec![path.to_path_buf()])
+            }
         }
-        Format::Bods => (bods::read(path, progress)?, vec![path.to_path_buf()], None),
+        Format::Bods => Read::new(bods::read(path, progress)?, vec![path.to_path_buf()]),
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
@@ -141,6 +178,7 @@ pub fn read_with_progress(
         record,
         links,
         skipped,
+        published,
     })
 }
 

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_curation.sql"),
     include_str!("migrations/005_search_set_wise.sql"),
     include_str!("migrations/006_trigram_counts.sql"),
+    include_str!("migrations/007_source_records.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -797,12 +798,12 @@ impl Store {
 
 /// Columns of an entity row, in the order [`entity_from_row`] reads them.
 const ENTITY_COLUMNS: &str = "id, schema, name, aliases, countries, identifiers, addresses, \
-                              birth_date, notes, confidence, source, dataset";
+                              birth_date, notes, confidence, source, dataset, properties";
 
 /// Columns of a relation row (aliases r, s = source, t = target) for [`relation_from_row`].
 const RELATION_COLUMNS: &str = "s.id, t.id, r.kind, r.share_lo, r.share_hi, r.start_date, \
-                                r.end_date, r.notes, r.confidence, r.evidence, r.dataset";
-const RELATION_COLUMN_COUNT: usize = 11;
+                                r.end_date, r.notes, r.confidence, r.evidence, r.dataset, r.record_id";
+const RELATION_COLUMN_COUNT: usize = 12;
 
 /// Columns of a listing row (aliases l, e = entity) for [`listing_from_row`].
 const LISTING_COLUMNS: &str = "e.id, l.list, l.authority, l.program, l.start_date, l.end_date, \
@@ -864,6 +865,7 @@ fn entity_from_row(row: &Row<'_>, i: usize) -> Result<Entity> {
         confidence: optional_column::<Confidence>(row, i + 9, "confidence")?,
         source: row.get(i + 10)?,
         dataset: row.get(i + 11)?,
+        properties: json_column(row, i + 12)?,
     })
 }
 
@@ -879,6 +881,7 @@ fn relation_from_row(row: &Row<'_>, i: usize) -> Result<Relation> {
         confidence: optional_column(row, i + 8, "confidence")?,
         evidence: row.get(i + 9)?,
         dataset: row.get(i + 10)?,
+        record_id: row.get(i + 11)?,
     })
 }
 
@@ -912,16 +915,16 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
     let mut find_eid = tx.prepare_cached("SELECT eid FROM entities WHERE id = ?1")?;
     let mut insert_entity = tx.prepare_cached(
         "INSERT INTO entities (id, schema, name, aliases, countries, identifiers, addresses,
-                               birth_date, notes, confidence, source, dataset)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               birth_date, notes, confidence, source, dataset, properties)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let mut update_entity = tx.prepare_cached(
         "UPDATE entities SET schema = ?2, name = ?3, aliases = ?4, countries = ?5,
                 identifiers = ?6, addresses = ?7, birth_date = ?8, notes = ?9,
-                confidence = ?10, source = ?11, dataset = ?12
+                confidence = ?10, source = ?11, dataset = ?12, properties = ?13
          WHERE id = ?1 AND (schema, name, aliases, countries, identifiers, addresses,
-                birth_date, notes, confidence, source, dataset)
-             IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                birth_date, notes, confidence, source, dataset, properties)
+             IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let first_entities: bool = !tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM entities WHERE dataset = ?1)",
@@ -945,6 +948,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             opt_str(e.confidence),
             e.source,
             batch.dataset,
+            json(&e.properties),
         ];
         // As for relations below: a dataset's first import inserts first and looks up only
         // an id that is already held (by another dataset, or twice in the batch).
@@ -993,15 +997,18 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         tx.prepare_cached("SELECT rid FROM relations WHERE dataset = ?1 AND natural_key = ?2")?;
     let mut insert_relation = tx.prepare_cached(
         "INSERT INTO relations (dataset, natural_key, source_eid, target_eid, kind, share_lo, share_hi,
-                                start_date, end_date, notes, confidence, evidence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                start_date, end_date, notes, confidence, evidence, record_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
+    // A record keyed by its own id may change its parties, kind or start in a later release.
     let mut update_relation = tx.prepare_cached(
         "UPDATE relations SET share_lo = ?2, share_hi = ?3, end_date = ?4, notes = ?5,
-                confidence = ?6, evidence = ?7
+                confidence = ?6, evidence = ?7, source_eid = ?8, target_eid = ?9, kind = ?10,
+                start_date = ?11
          WHERE rid = ?1
-           AND (share_lo, share_hi, end_date, notes, confidence, evidence)
-               IS NOT (?2, ?3, ?4, ?5, ?6, ?7)",
+           AND (share_lo, share_hi, end_date, notes, confidence, evidence, source_eid, target_eid,
+                kind, start_date)
+               IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     // A dataset's first import holds only new relations: each is inserted straight away, and
     // looked up only when the insert meets one of the batch's own (the unique key says so),
@@ -1030,7 +1037,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 opt_str(r.end_date),
                 r.notes,
                 opt_str(r.confidence),
-                r.evidence
+                r.evidence,
+                r.record_id
             ])
         };
         if first_import {
@@ -1055,7 +1063,11 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                     opt_str(r.end_date),
                     r.notes,
                     opt_str(r.confidence),
-                    r.evidence
+                    r.evidence,
+                    source,
+                    target,
+                    r.kind.as_str(),
+                    opt_str(r.start_date)
                 ])? as u64;
             }
             None => {

@@ -184,12 +184,13 @@ impl Store {
         tx.execute("DELETE FROM search_names", [])?;
         tx.execute("INSERT INTO search_fts (search_fts) VALUES ('delete-all')", [])?;
         {
-            let mut stmt = tx.prepare("SELECT eid, name, aliases FROM entities ORDER BY eid")?;
+            let mut stmt = tx.prepare("SELECT eid, name, aliases, properties FROM entities ORDER BY eid")?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
-                let aliases: Vec<String> = json_column(row, 2)?;
-                let name: String = row.get(1)?;
-                insert_names(&tx, row.get(0)?, &name, &aliases)?;
+                let mut entity = Entity::new("", Schema::LegalEntity, &row.get::<_, String>(1)?, "");
+                entity.aliases = json_column(row, 2)?;
+                entity.properties = json_column(row, 3)?;
+                add_names(&tx, row.get(0)?, &entity)?;
             }
         }
         tx.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')", [])?;
@@ -225,7 +226,7 @@ pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, 
             [&ids],
         )?;
         for (eid, entity) in changed {
-            insert_names(tx, *eid, &entity.name, &entity.aliases)?;
+            add_names(tx, *eid, entity)?;
         }
     }
     let all: Vec<i64> = added
@@ -290,16 +291,14 @@ fn count_all_trigrams(tx: &Transaction<'_>) -> Result<()> {
 }
 
 /// Writes the `search_names` rows of a new entity; [`index_batch`] then indexes them.
+/// Its name, aliases, weak aliases and former names, each normalised form once.
 pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<()> {
-    insert_names(tx, eid, &entity.name, &entity.aliases)
-}
-
-fn insert_names(tx: &Transaction<'_>, eid: i64, name: &str, aliases: &[String]) -> Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut seen: Vec<String> = Vec::with_capacity(aliases.len() + 1);
-    for (is_alias, text) in std::iter::once((false, name)).chain(aliases.iter().map(|a| (true, a.as_str()))) {
+    let mut seen: Vec<String> = Vec::with_capacity(entity.aliases.len() + 1);
+    let names = std::iter::once((false, entity.name.as_str())).chain(entity.other_names().map(|a| (true, a)));
+    for (is_alias, text) in names {
         let norm = normalise(text);
         if norm.is_empty() || seen.contains(&norm) {
             continue;
