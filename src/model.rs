@@ -476,8 +476,6 @@ pub mod prop {
     pub const WEAK_ALIAS: &str = "weakAlias";
     /// A former name (OFAC f.k.a.).
     pub const PREVIOUS_NAME: &str = "previousName";
-    /// The name in its original script (UN NAME_ORIGINAL_SCRIPT).
-    pub const ORIGINAL_NAME: &str = "alias";
     pub const BIRTH_DATE: &str = "birthDate";
     pub const BIRTH_PLACE: &str = "birthPlace";
     pub const NATIONALITY: &str = "nationality";
