@@ -205,10 +205,19 @@ pub fn run(cli: Cli) -> Result<()> {
             dry_run,
             paths,
         } => {
-            let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            // The store alone: an import needs no graph in memory (`serve` loads its own).
+            let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let release = (!partial).then_some(as_of);
             for path in &paths {
-                import_one(&engine, format, path, dataset.as_deref(), release, dry_run, true)?;
+                import_one(
+                    &mut store,
+                    format,
+                    path,
+                    dataset.as_deref(),
+                    release,
+                    dry_run,
+                    true,
+                )?;
             }
             Ok(())
         }
@@ -508,7 +517,7 @@ fn serve(db: &Path, addr: &str, data: Option<PathBuf>, secure_cookies: bool) -> 
 /// file is removed, so the next `serve` starts over.
 pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
     let build = || -> Result<Engine> {
-        let engine = Engine::open(db)?;
+        let mut store = Store::open(db)?;
         let datasets = import::bundled_datasets(dir)?;
         if datasets.is_empty() {
             bail!(
@@ -517,9 +526,11 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
             );
         }
         for (format, path) in datasets {
-            import_one(&engine, format, &path, None, None, false, false)?;
+            import_one(&mut store, format, &path, None, None, false, false)?;
         }
-        Ok(engine)
+        drop(store);
+        // The graph is loaded once, when every dataset is in.
+        Ok(Engine::open(db)?)
     };
     build().inspect_err(|_| {
         for suffix in ["", "-wal", "-shm"] {
@@ -563,7 +574,7 @@ fn read_progress(format: Format, path: &Path) -> ProgressBar {
 /// release as of `day`, or when no day is given, as of the date the file states for itself
 /// (OFAC's `Publish_Date`, the UN's `dateGenerated`), else today.
 fn import_one(
-    engine: &Engine,
+    store: &mut Store,
     format: Format,
     path: &Path,
     dataset: Option<&str>,
@@ -595,7 +606,7 @@ fn import_one(
         batch.listings.len(),
         path.display()
     ));
-    let report = engine.apply_with(&batch, &record, mode);
+    let report = store.apply_with(&batch, &record, mode);
     bar.finish_and_clear();
     let report = report?;
     let elapsed = started.elapsed();

@@ -51,6 +51,8 @@ impl Edge {
 pub struct ListingFact {
     /// Index into [`Snapshot::list_names`].
     pub list: u16,
+    /// Index into [`Snapshot::program_names`] (0: no programme).
+    pub program: u16,
     pub start_date: Option<Date>,
     pub end_date: Option<Date>,
 }
@@ -168,6 +170,8 @@ pub struct Snapshot {
     listing_offsets: Vec<u32>,
     listings: Vec<ListingFact>,
     pub list_names: Vec<String>,
+    /// Programme tags of the listings; index 0 is the empty tag of listings without one.
+    pub program_names: Vec<String>,
     /// Answers derived from this snapshot's data (page summaries, facets), computed once each.
     memo: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
     /// Import count at build time: tells pages and caches which data they show.
@@ -537,7 +541,7 @@ enum Rows {
 }
 
 /// A listing on its way: entity row id, list name, start and end dates.
-type ListedRow = (i64, Box<str>, Option<Date>, Option<Date>);
+type ListedRow = (i64, Box<str>, String, Option<Date>, Option<Date>);
 
 const BATCH: usize = 16 * 1024;
 
@@ -570,7 +574,13 @@ fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
     open = open && sender.send(Rows::Relations(batch)).is_ok();
     let mut listings = Vec::new();
     store.scan_listings(|row| {
-        listings.push((row.entity_eid, row.list.into(), row.start_date, row.end_date))
+        listings.push((
+            row.entity_eid,
+            row.list.into(),
+            row.program.unwrap_or_default().into(),
+            row.start_date,
+            row.end_date,
+        ))
     })?;
     if open {
         let _ = sender.send(Rows::Listings(listings));
@@ -588,6 +598,8 @@ fn build(
     let mut node_of_eid: Vec<u32> = Vec::with_capacity(entity_count + 1);
     let mut index = IdIndex::with_capacity(entity_count);
     let mut list_names: Vec<String> = Vec::new();
+    let mut program_names: Vec<String> = vec![String::new()];
+    let mut program_index: HashMap<String, u16> = HashMap::from([(String::new(), 0)]);
     let mut by_node: Vec<(u32, ListingFact)> = Vec::new();
     let missing = |eid: i64| StoreError::Corrupt(format!("relation or listing names missing entity {eid}"));
     for rows in receiver {
@@ -627,7 +639,18 @@ fn build(
                 }
             }
             Rows::Listings(rows) => {
-                for (eid, list, start_date, end_date) in rows {
+                for (eid, list, program, start_date, end_date) in rows {
+                    let program = match program_index.get(&program) {
+                        Some(i) => *i,
+                        None => {
+                            let i = u16::try_from(program_names.len()).map_err(|_| {
+                                StoreError::Corrupt("more than 65,535 listing programmes".into())
+                            })?;
+                            program_names.push(program.clone());
+                            program_index.insert(program, i);
+                            i
+                        }
+                    };
                     let list = match list_names.iter().position(|l| **l == *list) {
                         Some(i) => i,
                         None => {
@@ -644,6 +667,7 @@ fn build(
                         node,
                         ListingFact {
                             list: list as u16,
+                            program,
                             start_date,
                             end_date,
                         },
@@ -671,6 +695,7 @@ fn build(
         listing_offsets,
         listings,
         list_names,
+        program_names,
         memo: Mutex::default(),
         data_version: 0,
     })

@@ -498,6 +498,31 @@ pub mod prop {
     /// Names that search and screening match like aliases.
     pub const NAME_PROPERTIES: [&str; 2] = [WEAK_ALIAS, PREVIOUS_NAME];
 
+    /// How a page names `property`.
+    pub fn label(property: &str) -> &str {
+        match property {
+            WEAK_ALIAS => "Weak aliases",
+            PREVIOUS_NAME => "Formerly known as",
+            BIRTH_DATE => "Other dates of birth",
+            BIRTH_PLACE => "Place of birth",
+            NATIONALITY => "Nationality",
+            CITIZENSHIP => "Citizenship",
+            TITLE => "Title",
+            POSITION => "Position",
+            GENDER => "Gender",
+            PROGRAM => "Programme",
+            SOURCE_URL => "Source URL",
+            FLAG => "Flag",
+            CALL_SIGN => "Call sign",
+            TONNAGE => "Tonnage",
+            GROSS_TONNAGE => "Gross registered tonnage",
+            VESSEL_TYPE => "Type",
+            BUILD_DATE => "Built",
+            INCORPORATION_DATE => "Incorporated",
+            other => other,
+        }
+    }
+
     /// Whether FtM defines `property` on `schema` (so an export may write it).
     pub fn allowed(schema: Schema, property: &str) -> bool {
         const THING: &[&str] = &[WEAK_ALIAS, PREVIOUS_NAME, SOURCE_URL];

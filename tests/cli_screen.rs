@@ -79,10 +79,14 @@ fn screens_a_file_reports_bad_rows_and_keeps_going() {
     assert_eq!(rows.len(), 3, "one row per readable input row: {rows:?}");
     let col = |row: &[String], name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
 
-    // The Entity List party, by its full legal name and country: listed under BIS.
+    // The Entity List party, by its full legal name and country: listed under BIS. The whole
+    // 2026 Entity List gives that name as the entry's own (the 2019 case has it as an alias).
     assert_eq!(col(&rows[0], "ref"), "r1");
-    assert_eq!(col(&rows[0], "match_id"), "hikvision");
-    assert_eq!(col(&rows[0], "match_name"), "Hikvision");
+    assert_eq!(col(&rows[0], "match_id"), common::HIKVISION_2026);
+    assert_eq!(
+        col(&rows[0], "match_name"),
+        "Hangzhou Hikvision Digital Technology Co., Ltd."
+    );
     assert_eq!(col(&rows[0], "score"), "1.000");
     assert_eq!(col(&rows[0], "status"), "listed");
     assert_eq!(col(&rows[0], "lists"), "Entity List");
@@ -90,7 +94,8 @@ fn screens_a_file_reports_bad_rows_and_keeps_going() {
         col(&rows[0], "explanation").contains("country agrees (CN vs CN) +0.05"),
         "{rows:?}"
     );
-    // An SDN entry: matched, but the SDN list does not seed the BIS rule.
+    // An SDN entry: matched, but its programme (CUBA) is not one of 15 CFR 744.8(a)(1)'s, so
+    // it does not seed the BIS rule.
     assert_eq!(col(&rows[1], "match_id"), "ofac-306");
     assert_eq!(col(&rows[1], "status"), "not_blocked");
     assert!(col(&rows[1], "lists").contains("SDN List"));

@@ -371,7 +371,7 @@ fn sensetime_shenzhen_under_bis_and_ofac() {
     assert_eq!(chain.seed.entity_id, "sensetime");
     assert_eq!(
         chain.seed.listing.as_ref().unwrap().citation.as_deref(),
-        Some("84 FR 54002")
+        Some("84 FR 54002 (entry at 54004)")
     );
     assert_eq!(
         chain.hops[0].evidence.as_deref(),
@@ -395,4 +395,79 @@ fn sensetime_shenzhen_under_bis_and_ofac() {
         .nearby_listed
         .iter()
         .any(|n| n.entity_id == "sensetime" && n.lists.contains(&"NS-CMIC List".to_string())));
+}
+
+/// An SDN under `program` owning 60% of A, on the SDN List only (no Entity List listing).
+fn sdn_case(program: &str) -> (tempfile::TempDir, Engine) {
+    let (dir, engine) = common::empty_engine();
+    let origin = Origin {
+        file: Arc::from("case"),
+        line: 1,
+    };
+    let mut batch = Batch {
+        dataset: "case".into(),
+        ..Batch::default()
+    };
+    for id in ["X", "A"] {
+        batch.entities.push((
+            origin.clone(),
+            Entity::new(id, Schema::Company, &format!("Party {id}"), "case"),
+        ));
+    }
+    let mut owns = Relation::new("X", "A", RelationKind::Owns, "case");
+    owns.share = Some(Share::parse("60").unwrap());
+    batch.relations.push((origin.clone(), owns));
+    batch.listings.push((
+        origin.clone(),
+        Listing {
+            entity: "X".into(),
+            list: "SDN List".into(),
+            authority: "OFAC".into(),
+            program: Some(program.into()),
+            start_date: Some(day("2000-01-01")),
+            end_date: None,
+            citation: None,
+            license_requirement: None,
+            license_review_policy: None,
+            confidence: None,
+            dataset: "case".into(),
+        },
+    ));
+    let record = ImportRecord {
+        dataset: "case".into(),
+        format: "test".into(),
+        path: "case".into(),
+        checksum: "case".into(),
+    };
+    engine.apply(&batch, &record).expect("case applies");
+    (dir, engine)
+}
+
+/// The BIS affiliates rule is seeded by the SDNs of the programmes 15 CFR 744.8(a)(1) names
+/// (SDGT, RUSSIA-EO14024, …), not by every SDN: the programme travels with the listing.
+#[test]
+fn bis_is_seeded_by_the_sdns_of_the_744_8_programmes_only() {
+    for program in ["SDGT", "RUSSIA-EO14024", "SDNTK"] {
+        let (_d, e) = sdn_case(program);
+        assert_eq!(status(&e, "X", RegimeId::Bis), Status::Listed, "{program}");
+        let a = judge(&e, "A", RegimeId::Bis, IN_FORCE);
+        assert_eq!(a.status, Status::Blocked, "{program}: 60% owned by a §744.8 SDN");
+        let seed = a.evidence[0].seed.listing.as_ref().expect("the seed's listing");
+        assert_eq!(
+            (seed.list.as_str(), seed.program.as_deref()),
+            ("SDN List", Some(program))
+        );
+    }
+    let (_d, e) = sdn_case("CUBA");
+    assert_eq!(
+        status(&e, "X", RegimeId::Bis),
+        Status::NotBlocked,
+        "CUBA is not a §744.8 programme"
+    );
+    assert_eq!(status(&e, "A", RegimeId::Bis), Status::NotBlocked);
+    assert_eq!(
+        status(&e, "A", RegimeId::Ofac),
+        Status::Blocked,
+        "OFAC: every SDN seeds"
+    );
 }

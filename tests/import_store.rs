@@ -69,7 +69,7 @@ fn csv_import_keeps_listings_shares_and_evidence() {
     let (_dir, engine) = entity_list();
     let detail = engine.read(|s| s.entity_detail("hikvision")).unwrap().unwrap();
     let el = detail.listings.iter().find(|l| l.list == "Entity List").unwrap();
-    assert_eq!(el.citation.as_deref(), Some("84 FR 54002"));
+    assert_eq!(el.citation.as_deref(), Some("84 FR 54002 (entry at 54004)"));
     assert_eq!(el.start_date.unwrap().to_string(), "2019-10-09");
     let owners: Vec<_> = detail
         .incoming

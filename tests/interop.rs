@@ -544,7 +544,7 @@ fn csv_export_round_trips_the_whole_bundled_data() {
     use ownergraph::export;
     let engine = bundled();
     let all = export::extract(&engine, None).unwrap();
-    assert_eq!(all.entities.len(), 15_005);
+    assert_eq!(all.entities.len() as u64, common::bundled_source_records());
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("bundled");
     export::write_to_path(&all, export::Format::Csv, &dir).unwrap();
@@ -693,4 +693,89 @@ fn neighbourhood_export_holds_the_entity_its_neighbours_and_their_relations() {
         export::extract(&engine, Some(("nobody", 1))),
         Err(export::ExportError::UnknownEntity(_))
     ));
+}
+
+/// Two FtM Ownership records between the same owner and asset from the same day, with ids of
+/// their own: two relations, each with its own share and evidence (they were one, and the
+/// second silently dropped, when relations were keyed by `kind|source|target|start_date`).
+/// The 50% rule then sums both holdings: 30% + 25% of a listed owner blocks the asset.
+#[test]
+fn ftm_records_with_their_own_ids_are_never_merged() {
+    let lines = [
+        r#"{"id":"co-owner","schema":"Company","properties":{"name":["Owner Holdings Ltd"]}}"#,
+        r#"{"id":"co-asset","schema":"Company","properties":{"name":["Asset Trading LLC"]}}"#,
+        r#"{"id":"own-a","schema":"Ownership","properties":{"owner":["co-owner"],"asset":["co-asset"],"percentage":["30"],"startDate":["2020-01-01"],"sourceUrl":["https://example.org/filing-a"]}}"#,
+        r#"{"id":"own-b","schema":"Ownership","properties":{"owner":["co-owner"],"asset":["co-asset"],"percentage":["25"],"startDate":["2020-01-01"],"sourceUrl":["https://example.org/filing-b"]}}"#,
+        r#"{"id":"san-owner","schema":"Sanction","properties":{"entity":["co-owner"],"authority":["OFAC"],"programId":["SDN List"],"program":["SDGT"]}}"#,
+    ];
+    let (_tmp, path) = write_temp("pair.ftm.json", &(lines.join("\n") + "\n"));
+    let prepared = import::read(Format::Ftm, &path, None).unwrap();
+    assert_eq!(prepared.batch.relations.len(), 2);
+    let (_dir, engine) = empty_engine();
+    let report = engine.apply(&prepared.batch, &prepared.record).unwrap();
+    assert_eq!(report.relations_added, 2, "both records arrive");
+    assert!(engine
+        .apply(&prepared.batch, &prepared.record)
+        .unwrap()
+        .is_unchanged());
+
+    let asset = engine.read(|s| s.entity_detail("co-asset")).unwrap().unwrap();
+    let mut held: Vec<_> = asset
+        .incoming
+        .iter()
+        .map(|r| {
+            (
+                r.relation.record_id.clone().unwrap(),
+                r.relation.share.unwrap().lo.to_string(),
+                r.relation.evidence.clone().unwrap(),
+            )
+        })
+        .collect();
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            ("own-a".into(), "30".into(), "https://example.org/filing-a".into()),
+            ("own-b".into(), "25".into(), "https://example.org/filing-b".into()),
+        ]
+    );
+    let verdict = ownergraph::exposure::explain(
+        &engine,
+        "co-asset",
+        ownergraph::exposure::RegimeId::Ofac,
+        "2025-01-01".parse().unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        verdict.status,
+        ownergraph::exposure::Status::Blocked,
+        "30% + 25% = 55%"
+    );
+    assert_eq!(verdict.blocked_owner_share[0].to_string(), "55");
+
+    // A later release of the same records keeps them apart and updates each by its id.
+    let changed = lines
+        .join("\n")
+        .replace(r#""percentage":["25"]"#, r#""percentage":["20"]"#);
+    let (_tmp2, path2) = write_temp("pair.ftm.json", &(changed + "\n"));
+    let prepared = import::read(Format::Ftm, &path2, None).unwrap();
+    let report = engine
+        .apply_with(
+            &prepared.batch,
+            &prepared.record,
+            ApplyMode {
+                release: Some("2025-02-01".parse().unwrap()),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            report.relations_added,
+            report.relations_changed,
+            report.relations_ended
+        ),
+        (0, 1, 0)
+    );
 }

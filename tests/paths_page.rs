@@ -115,12 +115,29 @@ async fn ends_typed_as_names_offer_choices_and_a_single_match_is_taken() {
     assert!(candidates.contains(&"aksu-psb") && candidates.contains(&"xuar-psb"));
     assert!(candidates.len() <= 20);
 
-    // A name that matches one entity is taken as that entity (case aside).
-    let (_, body) = get("/paths?from=aksu+district&to=URUMQI+MUNICIPAL", true).await;
+    // A name that matches one entity is taken as that entity (case aside). (The 2019 case's
+    // bureaus are also in the whole 2026 Entity List under their own ids, so their plain names
+    // now offer two choices; SASAC and Hikvision's founder are in the case alone.)
+    let (_, body) = get("/paths?from=state-owned+ASSETS+supervision&to=GONG+hongjia", true).await;
     let page: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(page["from"]["entity"]["id"], "aksu-psb");
-    assert_eq!(page["to"]["entity"]["id"], "urumqi-psb");
-    assert_eq!(page["paths"][0]["hops"], 2);
+    assert_eq!(page["from"]["entity"]["id"], "sasac");
+    assert_eq!(page["to"]["entity"]["id"], "gong-hongjia");
+    assert_eq!(
+        page["paths"][0]["hops"], 4,
+        "SASAC → CETC → CETHIK → Hikvision ← Gong Hongjia"
+    );
+    let (_, body) = get("/paths?from=aksu+district&to=urumqi-psb", true).await;
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let candidates: Vec<&str> = page["from"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        candidates,
+        ["aksu-psb", "bis-el-china-aksu-district-public-security-bureau"]
+    );
 
     // LIKE wildcards in a name are plain characters; nothing matches.
     let (_, body) = get("/paths?from=%25%25&to=urumqi-psb", true).await;

@@ -62,12 +62,13 @@ fn a_match_explains_its_score_and_features_move_it() {
         schema,
         ..Subject::default()
     };
+    // The whole 2026 Entity List gives this legal name as the entry's own name.
     let china = match_subject(&engine, &hikvision("China", None), 1).unwrap();
-    assert_eq!(china[0].id, "hikvision");
+    assert_eq!(china[0].id, common::HIKVISION_2026);
     assert_eq!(china[0].score, 1.0);
     assert!(
         china[0].explanation.contains(
-            "alias \"Hangzhou Hikvision Digital Technology Co., Ltd.\" 1.00; country agrees (CN vs CN) +0.05"
+            "name \"Hangzhou Hikvision Digital Technology Co., Ltd.\" 1.00; country agrees (CN vs CN) +0.05"
         ),
         "{}",
         china[0].explanation
@@ -88,7 +89,7 @@ fn a_match_explains_its_score_and_features_move_it() {
     assert!(
         person[0]
             .explanation
-            .contains("schema differs (Person vs Company) -0.20"),
+            .contains("schema differs (Person vs LegalEntity) -0.20"),
         "{}",
         person[0].explanation
     );

@@ -26,7 +26,10 @@ async fn match_page_shows_candidates_with_lists_and_reasons() {
     assert!(html.contains(r#"<a class="badge listed" href="/lists/entity-list">Entity List</a>"#));
     assert!(html.contains("1.000 <strong>match</strong>"));
     assert!(html.contains("country agrees (CN vs CN) +0.05"));
-    assert!(html.contains(r#"href="/entities/hikvision/exposure?regime=ofac""#));
+    assert!(html.contains(&format!(
+        r#"href="/entities/{}/exposure?regime=ofac""#,
+        common::HIKVISION_2026
+    )));
     assert!(
         html.contains(r#"<option value="Company">"#),
         "the form is there to refine"
@@ -36,16 +39,26 @@ async fn match_page_shows_candidates_with_lists_and_reasons() {
     assert_eq!(json["request"]["name"], HIKVISION);
     assert_eq!(json["request"]["limit"], 10);
     assert_eq!(json["threshold"], 0.88);
+    // The legal name is the whole 2026 Entity List's own name of the entry, and an alias of
+    // the 2019 case's `hikvision`: both match fully, the own name first.
     let first = &json["candidates"][0];
-    assert_eq!(first["id"], "hikvision");
+    assert_eq!(first["id"], common::HIKVISION_2026);
     assert_eq!(first["score"], 1.0);
     assert_eq!(first["is_match"], true);
     assert_eq!(first["matched"], HIKVISION);
-    assert_eq!(first["matched_alias"], true);
+    assert_eq!(first["matched_alias"], false);
     assert_eq!(first["lists"], serde_json::json!(["Entity List"]));
     assert_eq!(first["features"][0]["feature"], "country");
-    assert_eq!(first["exposure_href"], "/entities/hikvision/exposure?regime=ofac");
-    assert!(first["explanation"].as_str().unwrap().starts_with("alias "));
+    assert_eq!(
+        first["exposure_href"],
+        format!("/entities/{}/exposure?regime=ofac", common::HIKVISION_2026)
+    );
+    assert!(first["explanation"].as_str().unwrap().starts_with("name "));
+    let second = &json["candidates"][1];
+    assert_eq!(
+        (&second["id"], &second["matched_alias"], &second["score"]),
+        (&Value::from("hikvision"), &Value::from(true), &Value::from(1.0))
+    );
     let candidates = json["candidates"].as_array().unwrap();
     assert!(candidates.len() <= 10);
     assert!(candidates
@@ -152,7 +165,7 @@ async fn screen_upload_shows_results_errors_and_a_csv_download() {
     );
     assert!(
         html.contains(
-            r#"<a class="status status-listed" href="/entities/hikvision/exposure?regime=bis&#38;as_of=2025-10-15">listed</a>"#
+            &format!(r#"<a class="status status-listed" href="/entities/{}/exposure?regime=bis&#38;as_of=2025-10-15">listed</a>"#, common::HIKVISION_2026)
         ),
         "{html}"
     );
@@ -197,7 +210,7 @@ async fn screen_upload_shows_results_errors_and_a_csv_download() {
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("\"Hangzhou Hikvision Digital Technology Co., Ltd.\",CN,r1,hikvision,Hikvision,1.000,listed,Entity List,"));
+        .starts_with(&format!("\"Hangzhou Hikvision Digital Technology Co., Ltd.\",CN,r1,{},\"Hangzhou Hikvision Digital Technology Co., Ltd.\",1.000,listed,Entity List,", common::HIKVISION_2026)));
     assert!(lines
         .next()
         .unwrap()
@@ -221,12 +234,15 @@ async fn screen_upload_shows_results_errors_and_a_csv_download() {
     let first = &json["rows"][0];
     assert_eq!(first["line"], 2);
     assert_eq!(first["cells"][2], "r1");
-    assert_eq!(first["match"]["id"], "hikvision");
+    assert_eq!(first["match"]["id"], common::HIKVISION_2026);
     assert_eq!(first["match"]["status"], "listed");
     assert_eq!(first["match"]["lists"], serde_json::json!(["Entity List"]));
     assert_eq!(
         first["exposure_href"],
-        "/entities/hikvision/exposure?regime=bis&as_of=2025-10-15"
+        format!(
+            "/entities/{}/exposure?regime=bis&as_of=2025-10-15",
+            common::HIKVISION_2026
+        )
     );
     assert_eq!(json["rows"][2]["match"], Value::Null);
     assert_eq!(json["problems"][0]["line"], 5);

@@ -6,7 +6,7 @@
 //! whose product falls under [`EPSILON`] are cut and the result says so. Shares are intervals,
 //! so the result is too: products `[Π lo, Π hi]`, sums `[Σ lo, min(100, Σ hi)]`.
 
-use super::propagate::{equity_bounds, seeding_list};
+use super::propagate::{equity_bounds, seeding_list, Seeds};
 use crate::graph::Snapshot;
 use crate::model::{Date, Pct};
 
@@ -36,7 +36,7 @@ pub fn to_pct(fraction: f64) -> Pct {
 
 struct Walk<'a> {
     snapshot: &'a Snapshot,
-    lists: &'a [u16],
+    lists: &'a Seeds,
     day: Date,
     path: Vec<u32>,
     credit: Vec<(u32, f64, f64)>,
@@ -90,7 +90,7 @@ impl Walk<'_> {
 }
 
 /// Look-through exposure of `node` to parties on `lists` on `day`.
-pub fn look_through(snapshot: &Snapshot, node: u32, lists: &[u16], day: Date) -> LookThrough {
+pub fn look_through(snapshot: &Snapshot, node: u32, lists: &Seeds, day: Date) -> LookThrough {
     let mut walk = Walk {
         snapshot,
         lists,

@@ -347,7 +347,7 @@ pub struct Verdicts {
     pub regime: RegimeId,
     pub day: Date,
     pub graph: GraphExposure,
-    lists: Vec<u16>,
+    lists: propagate::Seeds,
     effective: HashMap<u32, Status>,
 }
 

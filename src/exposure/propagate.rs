@@ -9,7 +9,7 @@
 //! nodes already in it reach the threshold, so a cycle of unlisted parties never blocks itself.
 
 use super::regime::{Aggregation, Applied, Regime};
-use crate::graph::Snapshot;
+use crate::graph::{ListingFact, Snapshot};
 use crate::model::{in_window, Date, Pct, RelationKind};
 use std::cell::RefCell;
 
@@ -61,23 +61,48 @@ fn tie_of(kind: RelationKind) -> Option<Tie> {
     }
 }
 
-/// Indices of the snapshot's lists that seed `regime`.
-pub fn seed_lists(snapshot: &Snapshot, regime: &Regime) -> Vec<u16> {
-    snapshot
-        .list_names
+/// What seeds a regime in one snapshot, by the snapshot's list and programme indices: whole
+/// lists, and the (list, programme) pairs of lists that seed only under some programmes.
+#[derive(Debug, Clone, Default)]
+pub struct Seeds {
+    lists: Vec<u16>,
+    programs: Vec<(u16, u16)>,
+}
+
+impl Seeds {
+    /// Whether `listing` seeds (whatever its dates).
+    #[inline]
+    pub fn seeds(&self, listing: &ListingFact) -> bool {
+        self.lists.contains(&listing.list) || self.programs.contains(&(listing.list, listing.program))
+    }
+}
+
+/// The lists and programmes of the snapshot that seed `regime`.
+pub fn seed_lists(snapshot: &Snapshot, regime: &Regime) -> Seeds {
+    let index = |names: &[String], name: &str| names.iter().position(|n| n == name).map(|i| i as u16);
+    let lists = regime
+        .seed_lists
         .iter()
-        .enumerate()
-        .filter(|(_, name)| regime.seed_lists.iter().any(|s| s == *name))
-        .map(|(i, _)| i as u16)
-        .collect()
+        .filter_map(|name| index(&snapshot.list_names, name))
+        .collect();
+    let programs = regime
+        .seed_programs
+        .iter()
+        .filter_map(|(list, tags)| Some((index(&snapshot.list_names, list)?, tags)))
+        .flat_map(|(list, tags)| {
+            tags.iter()
+                .filter_map(move |tag| Some((list, index(&snapshot.program_names, tag)?)))
+        })
+        .collect();
+    Seeds { lists, programs }
 }
 
 /// The seeding list a node is on on `day`, if any.
-pub fn seeding_list(snapshot: &Snapshot, node: u32, lists: &[u16], day: Date) -> Option<u16> {
+pub fn seeding_list(snapshot: &Snapshot, node: u32, seeds: &Seeds, day: Date) -> Option<u16> {
     snapshot
         .listings(node)
         .iter()
-        .find(|l| lists.contains(&l.list) && in_window(l.start_date, l.end_date, day))
+        .find(|l| seeds.seeds(l) && in_window(l.start_date, l.end_date, day))
         .map(|l| l.list)
 }
 
@@ -121,14 +146,14 @@ thread_local! {
 
 impl Local {
     /// The whole snapshot.
-    pub fn whole(snapshot: &Snapshot, lists: &[u16], day: Date) -> Local {
+    pub fn whole(snapshot: &Snapshot, lists: &Seeds, day: Date) -> Local {
         let global: Vec<u32> = (0..snapshot.node_count() as u32).collect();
         Local::build(snapshot, global, Some, lists, day)
     }
 
     /// `node` and every party that owns or controls it, directly or indirectly, on `day`:
     /// all the status of `node` depends on. `node` is local node 0.
-    pub fn upstream(snapshot: &Snapshot, node: u32, lists: &[u16], day: Date) -> Local {
+    pub fn upstream(snapshot: &Snapshot, node: u32, lists: &Seeds, day: Date) -> Local {
         SCRATCH.with(|cell| {
             let mut s = cell.borrow_mut();
             let n = snapshot.node_count();
@@ -176,7 +201,7 @@ impl Local {
         snapshot: &Snapshot,
         global: Vec<u32>,
         local_of: impl Fn(u32) -> Option<u32>,
-        lists: &[u16],
+        lists: &Seeds,
         day: Date,
     ) -> Local {
         let n = global.len();

@@ -92,8 +92,13 @@ pub struct Regime {
     pub name: String,
     pub aggregate: Aggregation,
     pub control_counts: bool,
-    /// Names of the lists whose parties seed the rule.
+    /// Names of the lists whose parties seed the rule, whatever their programme.
     pub seed_lists: Vec<String>,
+    /// Lists whose parties seed the rule only under some programmes: list name → the
+    /// programme tags as the list writes them (the SDNs of the programmes 15 CFR 744.8(a)(1)
+    /// names seed the BIS affiliates rule).
+    #[serde(default)]
+    pub seed_programs: std::collections::BTreeMap<String, Vec<String>>,
     pub source: String,
     pub windows: Vec<Window>,
 }
@@ -127,6 +132,16 @@ impl Applied {
 }
 
 impl Regime {
+    /// Whether a listing on `list` under `program` seeds the rule.
+    pub fn seeds(&self, list: &str, program: Option<&str>) -> bool {
+        self.seed_lists.iter().any(|l| l == list)
+            || program.is_some_and(|p| {
+                self.seed_programs
+                    .get(list)
+                    .is_some_and(|tags| tags.iter().any(|t| t == p))
+            })
+    }
+
     /// The window covering `day`, or a "not in force" rule (nothing derives from it).
     pub fn on(&self, day: Date) -> Applied {
         match self.windows.iter().find(|w| in_window(w.from, w.until, day)) {
@@ -251,6 +266,17 @@ mod tests {
             .regimes
             .iter()
             .any(|r| r.seed_lists.contains(&"NS-CMIC List".to_string())));
+        // The fourteen SDN programmes of 15 CFR 744.8(a)(1) seed BIS; others do not.
+        assert_eq!(bis.seed_programs["SDN List"].len(), 14);
+        assert!(bis.seeds("SDN List", Some("SDGT")) && bis.seeds("SDN List", Some("RUSSIA-EO14024")));
+        assert!(!bis.seeds("SDN List", Some("CUBA")) && !bis.seeds("SDN List", None));
+        assert!(bis.seeds("Entity List", None));
+        // UN designations seed the EU and UK rules, which take them over as their own.
+        for id in [RegimeId::Eu, RegimeId::Uk] {
+            assert!(regimes
+                .get(id)
+                .seeds("UN Security Council Consolidated List", Some("Al-Qaida")));
+        }
     }
 
     #[test]

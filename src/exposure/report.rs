@@ -633,10 +633,9 @@ pub fn fill_in(
     let mut listings: HashMap<String, Option<Listing>> = HashMap::new();
     for chain in &mut report.evidence {
         if !listings.contains_key(&chain.seed.entity_id) {
-            let found = store
-                .listings_of(&chain.seed.entity_id)?
-                .into_iter()
-                .find(|l| regime.seed_lists.contains(&l.list) && in_window(l.start_date, l.end_date, day));
+            let found = store.listings_of(&chain.seed.entity_id)?.into_iter().find(|l| {
+                regime.seeds(&l.list, l.program.as_deref()) && in_window(l.start_date, l.end_date, day)
+            });
             listings.insert(chain.seed.entity_id.clone(), found);
         }
         chain.seed.listing = listings[&chain.seed.entity_id].clone();

@@ -254,6 +254,9 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
             a.tier,
             std::cmp::Reverse(ordered(a.score)),
             a.lists.is_empty(),
+            // At equal tier and score, a party whose own name matches comes before one whose
+            // alias does (the same party often appears in several lists under both).
+            a.matched_alias,
             &a.name,
             &a.id,
         )
@@ -261,6 +264,7 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
                 b.tier,
                 std::cmp::Reverse(ordered(b.score)),
                 b.lists.is_empty(),
+                b.matched_alias,
                 &b.name,
                 &b.id,
             ))

@@ -256,6 +256,7 @@ pub struct EdgeRow {
 pub struct ListingRow<'a> {
     pub entity_eid: i64,
     pub list: &'a str,
+    pub program: Option<&'a str>,
     pub start_date: Option<Date>,
     pub end_date: Option<Date>,
 }
@@ -675,14 +676,15 @@ impl Store {
     pub fn scan_listings(&self, mut f: impl FnMut(ListingRow<'_>)) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare("SELECT entity_eid, list, start_date, end_date FROM listings ORDER BY lid")?;
+            .prepare("SELECT entity_eid, list, program, start_date, end_date FROM listings ORDER BY lid")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             f(ListingRow {
                 entity_eid: row.get(0)?,
                 list: row.get_ref(1)?.as_str()?,
-                start_date: date_from_row(row, 2)?,
-                end_date: date_from_row(row, 3)?,
+                program: row.get_ref(2)?.as_str_or_null()?,
+                start_date: date_from_row(row, 3)?,
+                end_date: date_from_row(row, 4)?,
             });
         }
         Ok(())
@@ -1091,9 +1093,41 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
            AND (authority, end_date, citation, license_requirement, license_review_policy, confidence)
                IS NOT (?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    // As for relations: a dataset's first import inserts first and looks up only on a clash.
+    let first_listings: bool = !tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM listings WHERE dataset = ?1)",
+        [&batch.dataset],
+        |row| row.get(0),
+    )?;
     for (origin, l) in &batch.listings {
         let entity = resolve(origin, "entity", &l.entity)?;
         let key = l.natural_key();
+        let mut insert = || {
+            insert_listing.execute(params![
+                batch.dataset,
+                key,
+                entity,
+                l.list,
+                l.authority,
+                l.program,
+                opt_str(l.start_date),
+                opt_str(l.end_date),
+                l.citation,
+                l.license_requirement,
+                l.license_review_policy,
+                opt_str(l.confidence)
+            ])
+        };
+        if first_listings {
+            match insert() {
+                Ok(_) => {
+                    report.listings_added += 1;
+                    continue;
+                }
+                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let existing: Option<i64> = find_listing
             .query_row(params![batch.dataset, key], |row| row.get(0))
             .optional()?;
@@ -1110,20 +1144,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 ])? as u64;
             }
             None => {
-                insert_listing.execute(params![
-                    batch.dataset,
-                    key,
-                    entity,
-                    l.list,
-                    l.authority,
-                    l.program,
-                    opt_str(l.start_date),
-                    opt_str(l.end_date),
-                    l.citation,
-                    l.license_requirement,
-                    l.license_review_policy,
-                    opt_str(l.confidence)
-                ])?;
+                insert()?;
                 report.listings_added += 1;
             }
         }

@@ -210,7 +210,7 @@ impl Store {
 /// (what made a 1M-entity import spend most of its time merging them).
 pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, &Entity)]) -> Result<()> {
     // The trigrams whose counts the batch moves: those of the names it removes and adds.
-    let mut touched: HashSet<String> = HashSet::new();
+    let mut touched: HashSet<u64> = HashSet::new();
     if !changed.is_empty() {
         let ids = serde_json::to_string(&changed.iter().map(|(eid, _)| eid).collect::<Vec<_>>())
             .expect("ids serialise");
@@ -251,22 +251,36 @@ pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, 
 /// cheaper than recounting each.
 const RECOUNT_ALL_ABOVE: usize = 5_000;
 
-/// Adds the trigrams of the indexed names of the entities in `ids` (a JSON array) to `into`.
-fn collect_trigrams(tx: &Transaction<'_>, ids: &str, into: &mut HashSet<String>) -> Result<()> {
+/// Adds the trigrams of the indexed names of the entities in `ids` (a JSON array) to `into`,
+/// each packed in a `u64` (three 21-bit code points), so that collecting the trigrams of a
+/// large import allocates nothing per trigram.
+fn collect_trigrams(tx: &Transaction<'_>, ids: &str, into: &mut HashSet<u64>) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "SELECT norm FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
     )?;
     let mut rows = stmt.query([ids])?;
+    let mut chars: Vec<char> = Vec::new();
     while let Some(row) = rows.next()? {
-        let norm: String = row.get(0)?;
-        let chars: Vec<char> = norm.chars().collect();
-        into.extend(chars.windows(3).map(|w| w.iter().collect::<String>()));
+        chars.clear();
+        chars.extend(row.get_ref(0)?.as_str()?.chars());
+        into.extend(
+            chars
+                .windows(3)
+                .map(|w| ((w[0] as u64) << 42) | ((w[1] as u64) << 21) | (w[2] as u64)),
+        );
     }
     Ok(())
 }
 
+fn unpack_trigram(packed: u64) -> String {
+    [packed >> 42, (packed >> 21) & 0x1F_FFFF, packed & 0x1F_FFFF]
+        .into_iter()
+        .filter_map(|c| char::from_u32(c as u32))
+        .collect()
+}
+
 /// Brings the counts of `touched` trigrams in `search_trigrams` up to date with the index.
-fn count_trigrams(tx: &Transaction<'_>, touched: &HashSet<String>) -> Result<()> {
+fn count_trigrams(tx: &Transaction<'_>, touched: &HashSet<u64>) -> Result<()> {
     if touched.len() > RECOUNT_ALL_ABOVE {
         return count_all_trigrams(tx);
     }
@@ -274,9 +288,9 @@ fn count_trigrams(tx: &Transaction<'_>, touched: &HashSet<String>) -> Result<()>
     let mut count = tx.prepare_cached(
         "INSERT INTO search_trigrams (term, docs) SELECT term, doc FROM search_vocab WHERE term = ?1",
     )?;
-    for term in touched {
-        forget.execute([term])?;
-        count.execute([term])?;
+    for term in touched.iter().map(|t| unpack_trigram(*t)) {
+        forget.execute([&term])?;
+        count.execute([&term])?;
     }
     Ok(())
 }

@@ -8,6 +8,10 @@ use ownergraph::import::{self, Format};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+/// Hikvision's id in the whole 2026 Entity List (bundled beside the 2019 case, where it is
+/// `hikvision`): the same party under two sources' ids, kept apart until entity resolution.
+pub const HIKVISION_2026: &str = "bis-el-china-hangzhou-hikvision-digital-technology-co-ltd";
+
 pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
@@ -18,6 +22,41 @@ pub fn entity_list_dir() -> PathBuf {
 
 pub fn sdn_csv() -> PathBuf {
     data_dir().join("ofac-sdn-2024-05-03").join("sdn.csv")
+}
+
+/// How many entities the bundled data holds, counted from the files themselves (not by the
+/// importers): rows of each `entities.csv`, rows of `sdn.csv`, `<INDIVIDUAL>` and `<ENTITY>`
+/// records of a UN list. Each source record is one entity: nothing is merged across sources.
+pub fn bundled_source_records() -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(data_dir()).expect("data directory") {
+        let dir = entry.expect("data entry").path();
+        // Rows with a first field (OFAC's sdn.csv ends with a lone end-of-file byte, 0x1A).
+        let csv_rows = |path: &Path, headers: bool| {
+            csv::ReaderBuilder::new()
+                .has_headers(headers)
+                .flexible(true)
+                .from_path(path)
+                .expect("bundled csv")
+                .records()
+                .filter(|r| {
+                    r.as_ref()
+                        .expect("bundled csv row")
+                        .get(0)
+                        .is_some_and(|f| f.trim_matches('\u{1a}').trim() != "")
+                })
+                .count() as u64
+        };
+        if dir.join("entities.csv").is_file() {
+            total += csv_rows(&dir.join("entities.csv"), true);
+        } else if dir.join("sdn.csv").is_file() {
+            total += csv_rows(&dir.join("sdn.csv"), false);
+        } else if dir.join("consolidated.xml").is_file() {
+            let text = std::fs::read_to_string(dir.join("consolidated.xml")).expect("UN list");
+            total += (text.matches("<INDIVIDUAL>").count() + text.matches("<ENTITY>").count()) as u64;
+        }
+    }
+    total
 }
 
 /// A fresh empty database in its own temporary directory (kept alive by the returned guard).

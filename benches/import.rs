@@ -1,0 +1,150 @@
+//! Import speed on the real lists (a bench binary, not criterion: each import runs a few times
+//! and the median is reported). Each run reads the file and applies it into a new, empty
+//! database in one transaction, as `ownergraph import` does; then the bundled default database
+//! is built as `serve` builds it on first start.
+//!
+//! "Records" are the source's own records: rows of a CSV (all files of the set), entries of an
+//! XML list, lines of FtM. The aim is ≥ 50,000 records/s read-and-apply.
+//!
+//! `cargo bench --bench import` (`OWNERGRAPH_BENCH_RUNS`, default 5).
+
+mod common;
+
+use ownergraph::import::{self, Format};
+use ownergraph::store::{ApplyMode, Store};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(path)
+}
+
+/// Counts the source's records independently of the importers: data rows of CSV files,
+/// occurrences of the record element in XML, non-empty lines of JSON lines.
+fn source_records(format: Format, path: &Path) -> usize {
+    let text = |p: &Path| std::fs::read_to_string(p).expect("bench input reads");
+    let rows = |p: &Path, header: bool| {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(header)
+            .flexible(true)
+            .from_path(p)
+            .expect("csv opens");
+        reader.records().count()
+    };
+    match format {
+        Format::Csv => ["entities.csv", "relations.csv", "listings.csv"]
+            .iter()
+            .map(|f| rows(&path.join(f), true))
+            .sum(),
+        Format::OfacSdn => rows(path, false),
+        Format::Ftm => text(path).lines().filter(|l| !l.trim().is_empty()).count(),
+        other => unreachable!("no record count for {}", other.as_str()),
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let runs: usize = std::env::var("OWNERGRAPH_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // An FtM file of the bundled data, written by our exporter (real records, FtM's layout).
+    let bundled_ftm = dir.path().join("bundled.ftm.json");
+    {
+        let db = dir.path().join("for-ftm.db");
+        let engine = ownergraph::cli::build_from(&db, &common::data_dir()).expect("bundled builds");
+        let extract = ownergraph::export::extract(&engine, None).expect("extract");
+        ownergraph::export::write_to_path(&extract, ownergraph::export::Format::Ftm, &bundled_ftm)
+            .expect("ftm export");
+    }
+
+    let sources: Vec<(&str, Format, PathBuf)> = vec![
+        (
+            "OFAC SDN 2024-05-03 (sdn.csv)",
+            Format::OfacSdn,
+            common::data_dir().join("ofac-sdn-2024-05-03/sdn.csv"),
+        ),
+        (
+            "Entity List 2026-07 (CSV)",
+            Format::Csv,
+            common::data_dir().join("entity-list-2026-07"),
+        ),
+        (
+            "Entity List 2019 case (CSV)",
+            Format::Csv,
+            common::data_dir().join("entity-list-2019"),
+        ),
+        ("bundled data as FtM", Format::Ftm, bundled_ftm.clone()),
+    ];
+    println!("| source | format | records | entities, relations, listings | read + apply (median of {runs}) | records/s |");
+    println!("|---|---|---|---|---|---|");
+    for (label, format, path) in &sources {
+        if !path.exists() {
+            println!(
+                "| {label} | {} | missing: {} | | | |",
+                format.as_str(),
+                path.display()
+            );
+            continue;
+        }
+        let records = source_records(*format, path);
+        let mut times = Vec::with_capacity(runs);
+        let mut counts = (0, 0, 0);
+        for run in 0..runs {
+            let db = dir.path().join(format!("import-{run}.db"));
+            let started = Instant::now();
+            let prepared = import::read(*format, path, None).expect("bench input reads");
+            let mut store = Store::open(&db).expect("empty db");
+            store
+                .apply_with(
+                    &prepared.batch,
+                    &prepared.record,
+                    ApplyMode {
+                        release: prepared.published,
+                        dry_run: false,
+                    },
+                )
+                .expect("bench input applies");
+            drop(store);
+            times.push(started.elapsed());
+            counts = (
+                prepared.batch.entities.len(),
+                prepared.batch.relations.len(),
+                prepared.batch.listings.len(),
+            );
+            common::remove_db(&db);
+        }
+        let took = median(times);
+        println!(
+            "| {label} | {} | {records} | {}, {}, {} | {took:.2?} | {:.0} |",
+            format.as_str(),
+            counts.0,
+            counts.1,
+            counts.2,
+            records as f64 / took.as_secs_f64()
+        );
+    }
+
+    // The bundled default database, as `serve` builds it on a fresh start (graph load included).
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let db = dir.path().join(format!("bundled-{run}.db"));
+        let started = Instant::now();
+        let engine = ownergraph::cli::build_from(&db, &common::data_dir()).expect("bundled builds");
+        times.push(started.elapsed());
+        drop(engine);
+        common::remove_db(&db);
+    }
+    println!(
+        "\nbundled default database (every dataset in data/, then the graph): median {:.2?} of {runs}",
+        median(times)
+    );
+}
