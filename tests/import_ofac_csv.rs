@@ -93,6 +93,11 @@ fn entity<'a>(prepared: &'a Prepared, id: &str) -> &'a Entity {
         .1
 }
 
+/// What the set holds that the import counted and left out, by what it is.
+fn skipped(prepared: &Prepared) -> Vec<(&str, u64)> {
+    prepared.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
 fn release(day: &str) -> ApplyMode {
     ApplyMode {
         release: Some(day.parse().unwrap()),
@@ -218,11 +223,7 @@ fn the_whole_set_is_read_and_counts_match_the_files() {
     }
     assert_eq!(orphans, 1);
     assert_eq!(
-        prepared
-            .skipped
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect::<Vec<_>>(),
+        skipped(&prepared),
         vec![("add.csv rows naming no sdn.csv entry", 1)]
     );
 
@@ -493,11 +494,7 @@ fn rows_of_entries_sdn_csv_lacks_are_counted_not_refused() {
     std::fs::write(set.path().join("alt.csv"), alt).unwrap();
     let prepared = read(set.path()).unwrap();
     assert_eq!(
-        prepared
-            .skipped
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect::<Vec<_>>(),
+        skipped(&prepared),
         vec![
             ("add.csv rows naming no sdn.csv entry", 1),
             ("alt.csv rows naming no sdn.csv entry", 1),
