@@ -7,6 +7,7 @@
 pub mod bods;
 pub mod csv_dir;
 pub mod ftm;
+pub mod ofac_csv;
 pub mod ofac_sdn;
 pub mod xml;
 
@@ -23,6 +24,9 @@ pub enum Format {
     Csv,
     /// OFAC's legacy sdn.csv.
     OfacSdn,
+    /// OFAC's legacy CSV set: sdn.csv with add.csv, alt.csv and sdn_comments.csv beside it
+    /// (the set's directory, or its sdn.csv).
+    OfacCsv,
     /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
     Ftm,
     /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
@@ -34,6 +38,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
+            Format::OfacCsv => "ofac-csv",
             Format::Ftm => "ftm",
             Format::Bods => "bods",
         }
@@ -43,6 +48,11 @@ impl Format {
     pub fn detect(dir: &Path) -> Option<Format> {
         if dir.join("entities.csv").is_file() {
             Some(Format::Csv)
+        } else if ["sdn.csv", "add.csv", "alt.csv"]
+            .iter()
+            .all(|f| dir.join(f).is_file())
+        {
+            Some(Format::OfacCsv)
         } else if dir.join("sdn.csv").is_file() {
             Some(Format::OfacSdn)
         } else {
@@ -146,6 +156,7 @@ pub fn read_with_progress(
                 ..Read::new(batch, vec![path.to_path_buf()])
             }
         }
+        Format::OfacCsv => ofac_csv::read(path)?,
         Format::Ftm => {
             let (batch, summary) = ftm::read(path, progress)?;
             Read {
@@ -236,7 +247,8 @@ pub(crate) fn split_multi(text: &str) -> Vec<String> {
 }
 
 /// The datasets of a bundled data directory, in name order: each subdirectory that holds a
-/// CSV directory (`entities.csv`) or an OFAC list (`sdn.csv`).
+/// CSV directory (`entities.csv`), an OFAC CSV set (`sdn.csv`, `add.csv`, `alt.csv`) or an
+/// OFAC list (`sdn.csv`).
 pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, ImportError> {
     let entries = std::fs::read_dir(data_dir).map_err(|e| ImportError::io(data_dir, e))?;
     let mut dirs: Vec<PathBuf> = entries
@@ -248,6 +260,7 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
         .into_iter()
         .filter_map(|dir| match Format::detect(&dir)? {
             Format::Csv => Some((Format::Csv, dir)),
+            Format::OfacCsv => Some((Format::OfacCsv, dir)),
             Format::OfacSdn => Some((Format::OfacSdn, dir.join("sdn.csv"))),
             _ => None,
         })

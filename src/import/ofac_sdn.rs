@@ -3,10 +3,14 @@
 //! Entity ids are `ofac-<ent_num>`. Each programme becomes a listing on the "SDN List"; the
 //! Remarks column is split into facts: aliases (`a.k.a.`, `f.k.a.`, `n.k.a.`), dates of birth,
 //! nationality, identifiers, and `Linked To: NAME` links, resolved by name or alias.
+//!
+//! The same entries are what [`super::ofac_csv`] reads from OFAC's CSV set: it merges its other
+//! files' rows into the [`Entries`] read here before their Remarks are parsed and the batch is
+//! built, so both formats give one dataset by one code path.
 
 use super::{ImportError, LinkResolution};
 use crate::model::{
-    Batch, Confidence, Entity, Identifier, InputError, Listing, Origin, Relation, RelationKind, Schema,
+    prop, Batch, Confidence, Entity, Identifier, InputError, Listing, Origin, Relation, RelationKind, Schema,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,8 +19,6 @@ use std::sync::Arc;
 pub const DATASET: &str = "ofac-sdn";
 pub const LIST: &str = "SDN List";
 pub const AUTHORITY: &str = "OFAC";
-
-const COLUMNS: usize = 12;
 
 /// Identifier labels as OFAC writes them, longest first where one is a prefix of another.
 const IDENTIFIER_SCHEMES: &[&str] = &[
@@ -98,17 +100,38 @@ const IDENTIFIER_SCHEMES: &[&str] = &[
     "Website",
 ];
 
-/// One SDN row, read but not yet turned into entities.
-struct Row {
-    origin: Origin,
-    ent_num: String,
-    name: String,
-    entity: Entity,
+/// The columns of OFAC's legacy `sdn.csv`, for the message that refuses another layout.
+pub(super) const SDN_COLUMNS: [&str; 12] = [
+    "ent_num",
+    "SDN_Name",
+    "SDN_Type",
+    "Program",
+    "Title",
+    "Call_Sign",
+    "Vess_type",
+    "Tonnage",
+    "GRT",
+    "Vess_flag",
+    "Vess_owner",
+    "Remarks",
+];
+
+/// One SDN entry: its `sdn.csv` fields read, its Remarks kept as text until
+/// [`Entries::parse_remarks`] (a CSV set continues them from `sdn_comments.csv` first).
+pub(super) struct Row {
+    pub(super) origin: Origin,
+    pub(super) ent_num: String,
+    pub(super) entity: Entity,
     programs: Vec<String>,
+    /// The Remarks as written, untrimmed at the end, so a continuation joins mid-word.
+    pub(super) remarks: String,
+    /// Facts without a field of their own; joined into `entity.notes` when the batch is built.
+    pub(super) notes: Vec<String>,
     links: Vec<String>,
 }
 
-fn field(value: &str) -> Option<String> {
+/// A field's text, `None` for empty or OFAC's `-0-`.
+pub(super) fn field(value: &str) -> Option<String> {
     let value = value.trim();
     (!value.is_empty() && value != "-0-").then(|| value.to_string())
 }
@@ -264,15 +287,22 @@ fn apply_fact(entity: &mut Entity, fact: &str, notes: &mut Vec<String>) -> Optio
     None
 }
 
-fn read_row(origin: Origin, record: &csv::StringRecord) -> Result<Row, InputError> {
-    let ent_num = record[0].trim().to_string();
-    if ent_num.is_empty() || !ent_num.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(InputError::new(
-            &origin,
-            "ent_num",
-            format!("{ent_num:?} is not a number"),
-        ));
+/// An ent_num (OFAC's number for an entry, the key that ties the files of a set together).
+pub(super) fn ent_num(origin: &Origin, text: &str) -> Result<String, InputError> {
+    number(origin, "ent_num", text)
+}
+
+/// A field that must be a whole number, trimmed.
+pub(super) fn number(origin: &Origin, name: &str, text: &str) -> Result<String, InputError> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InputError::new(origin, name, format!("{text:?} is not a number")));
     }
+    Ok(text.to_string())
+}
+
+fn read_row(origin: Origin, record: &csv::StringRecord) -> Result<Row, InputError> {
+    let ent_num = ent_num(&origin, &record[0])?;
     let name = field(&record[1]).ok_or_else(|| InputError::new(&origin, "SDN_Name", "is empty"))?;
     let schema = match record[2].trim() {
         "individual" => Schema::Person,
@@ -332,37 +362,36 @@ fn read_row(origin: Origin, record: &csv::StringRecord) -> Result<Row, InputErro
         notes.push(format!("Flag: {flag}"));
         entity.countries.push(flag);
     }
-    let mut links = Vec::new();
-    if let Some(remarks) = field(&record[11]) {
-        for fact in split_remarks(&remarks) {
-            if let Some(link) = apply_fact(&mut entity, fact, &mut notes) {
-                links.push(link);
-            }
-        }
-    }
-    if !notes.is_empty() {
-        entity.notes = Some(notes.join("; "));
-    }
+    let remarks = match field(&record[11]) {
+        Some(_) => record[11].trim_start().to_string(),
+        None => String::new(),
+    };
     Ok(Row {
         origin,
         ent_num,
-        name,
         entity,
         programs,
-        links,
+        remarks,
+        notes,
+        links: Vec::new(),
     })
 }
 
-/// Reads an `sdn.csv` file into a batch, resolving `Linked To:` names to entries.
-pub fn read(path: &Path) -> Result<(Batch, LinkResolution), ImportError> {
+/// Reads the rows of one file of OFAC's legacy CSV layout (no header, `columns` fields each),
+/// handing each to `each` with its `file:line`. Skips the DOS end-of-file mark OFAC ends its
+/// files with; refuses a row of another width, naming the layout expected.
+pub(super) fn read_records(
+    path: &Path,
+    layout: &str,
+    columns: &[&str],
+    mut each: impl FnMut(Origin, &csv::StringRecord) -> Result<(), InputError>,
+) -> Result<(), ImportError> {
     let file: Arc<str> = path.display().to_string().into();
     let handle = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(handle);
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
         let line_before = reader.position().line();
@@ -378,7 +407,7 @@ pub fn read(path: &Path) -> Result<(Batch, LinkResolution), ImportError> {
             )
         })?;
         if !more {
-            break;
+            return Ok(());
         }
         let origin = Origin {
             file: file.clone(),
@@ -392,86 +421,148 @@ pub fn read(path: &Path) -> Result<(Batch, LinkResolution), ImportError> {
         {
             continue;
         }
-        if record.len() != COLUMNS {
+        if record.len() != columns.len() {
             return Err(InputError::new(
                 &origin,
                 "row",
-                format!("expected {COLUMNS} fields, found {}", record.len()),
+                format!(
+                    "expected the {} fields of OFAC's legacy {layout} ({}), found {}",
+                    columns.len(),
+                    columns.join(", "),
+                    record.len()
+                ),
             )
             .into());
         }
-        let row = read_row(origin, &record)?;
-        if let Some(first) = seen.insert(row.ent_num.clone(), row.origin.line) {
-            return Err(InputError::new(
-                &row.origin,
-                "ent_num",
-                format!("{} already used at line {first}", row.ent_num),
-            )
-            .into());
-        }
-        rows.push(row);
+        each(origin, &record)?;
+    }
+}
+
+/// The entries of an `sdn.csv`, by ent_num, on their way to a batch.
+pub(super) struct Entries {
+    rows: Vec<Row>,
+    by_ent_num: HashMap<String, usize>,
+}
+
+impl Entries {
+    /// Reads and checks every row of an `sdn.csv`; an ent_num used twice is an error.
+    pub(super) fn read(path: &Path) -> Result<Entries, ImportError> {
+        let mut rows: Vec<Row> = Vec::new();
+        let mut by_ent_num: HashMap<String, usize> = HashMap::new();
+        read_records(path, "sdn.csv", &SDN_COLUMNS, |origin, record| {
+            let row = read_row(origin, record)?;
+            if let Some(&first) = by_ent_num.get(&row.ent_num) {
+                return Err(InputError::new(
+                    &row.origin,
+                    "ent_num",
+                    format!("{} already used at line {}", row.ent_num, rows[first].origin.line),
+                ));
+            }
+            by_ent_num.insert(row.ent_num.clone(), rows.len());
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(Entries { rows, by_ent_num })
     }
 
-    // Names first, then aliases: a primary name wins over someone else's alias.
-    let mut by_name: HashMap<String, usize> = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        by_name.entry(name_key(&row.name)).or_insert(i);
-    }
-    for (i, row) in rows.iter().enumerate() {
-        for alias in &row.entity.aliases {
-            by_name.entry(name_key(alias)).or_insert(i);
-        }
+    /// The entry with this ent_num, if `sdn.csv` has one.
+    pub(super) fn get_mut(&mut self, ent_num: &str) -> Option<&mut Row> {
+        let i = *self.by_ent_num.get(ent_num)?;
+        Some(&mut self.rows[i])
     }
 
-    let mut batch = Batch {
-        dataset: DATASET.to_string(),
-        ..Batch::default()
-    };
-    let mut resolution = LinkResolution::default();
-    let mut link_keys = std::collections::HashSet::new();
-    for row in &rows {
-        for link in &row.links {
-            resolution.total += 1;
-            let Some(&target) = by_name.get(&name_key(link)) else {
-                resolution.unresolved.push((row.entity.id.clone(), link.clone()));
-                continue;
-            };
-            resolution.resolved += 1;
-            let mut relation = Relation::new(
-                &row.entity.id,
-                &rows[target].entity.id,
-                RelationKind::LinkedTo,
-                DATASET,
-            );
-            relation.confidence = Some(Confidence::H);
-            relation.evidence = Some(format!("OFAC SDN entry {}: Linked To: {link}", row.ent_num));
-            if link_keys.insert(relation.natural_key()) {
-                batch.relations.push((row.origin.clone(), relation));
+    /// Splits each entry's Remarks into facts (aliases, dates of birth, identifiers, links…).
+    pub(super) fn parse_remarks(&mut self) {
+        for row in &mut self.rows {
+            let remarks = std::mem::take(&mut row.remarks);
+            for fact in split_remarks(&remarks) {
+                if let Some(link) = apply_fact(&mut row.entity, fact, &mut row.notes) {
+                    row.links.push(link);
+                }
             }
         }
     }
-    for row in rows {
-        for program in &row.programs {
-            batch.listings.push((
-                row.origin.clone(),
-                Listing {
-                    entity: row.entity.id.clone(),
-                    list: LIST.to_string(),
-                    authority: AUTHORITY.to_string(),
-                    program: Some(program.clone()),
-                    start_date: None,
-                    end_date: None,
-                    citation: Some(format!("OFAC SDN List, entry {}", row.ent_num)),
-                    license_requirement: None,
-                    license_review_policy: None,
-                    confidence: Some(Confidence::H),
-                    dataset: DATASET.to_string(),
-                },
-            ));
+
+    /// The batch: one entity per entry, a listing per programme, and each `Linked To:` name
+    /// resolved to the entry of that name (primary names first, then aliases, then former
+    /// names: a primary name wins over someone else's alias).
+    pub(super) fn into_batch(self) -> (Batch, LinkResolution) {
+        let rows = self.rows;
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            by_name.entry(name_key(&row.entity.name)).or_insert(i);
         }
-        batch.entities.push((row.origin, row.entity));
+        for (i, row) in rows.iter().enumerate() {
+            for alias in &row.entity.aliases {
+                by_name.entry(name_key(alias)).or_insert(i);
+            }
+        }
+        for (i, row) in rows.iter().enumerate() {
+            for name in row.entity.property(prop::PREVIOUS_NAME) {
+                by_name.entry(name_key(name)).or_insert(i);
+            }
+        }
+
+        let mut batch = Batch {
+            dataset: DATASET.to_string(),
+            ..Batch::default()
+        };
+        let mut resolution = LinkResolution::default();
+        let mut link_keys = std::collections::HashSet::new();
+        for row in &rows {
+            for link in &row.links {
+                resolution.total += 1;
+                let Some(&target) = by_name.get(&name_key(link)) else {
+                    resolution.unresolved.push((row.entity.id.clone(), link.clone()));
+                    continue;
+                };
+                resolution.resolved += 1;
+                let mut relation = Relation::new(
+                    &row.entity.id,
+                    &rows[target].entity.id,
+                    RelationKind::LinkedTo,
+                    DATASET,
+                );
+                relation.confidence = Some(Confidence::H);
+                relation.evidence = Some(format!("OFAC SDN entry {}: Linked To: {link}", row.ent_num));
+                if link_keys.insert(relation.natural_key()) {
+                    batch.relations.push((row.origin.clone(), relation));
+                }
+            }
+        }
+        for mut row in rows {
+            for program in &row.programs {
+                batch.listings.push((
+                    row.origin.clone(),
+                    Listing {
+                        entity: row.entity.id.clone(),
+                        list: LIST.to_string(),
+                        authority: AUTHORITY.to_string(),
+                        program: Some(program.clone()),
+                        start_date: None,
+                        end_date: None,
+                        citation: Some(format!("OFAC SDN List, entry {}", row.ent_num)),
+                        license_requirement: None,
+                        license_review_policy: None,
+                        confidence: Some(Confidence::H),
+                        dataset: DATASET.to_string(),
+                    },
+                ));
+            }
+            if !row.notes.is_empty() {
+                row.entity.notes = Some(row.notes.join("; "));
+            }
+            batch.entities.push((row.origin, row.entity));
+        }
+        (batch, resolution)
     }
-    Ok((batch, resolution))
+}
+
+/// Reads an `sdn.csv` file into a batch, resolving `Linked To:` names to entries.
+pub fn read(path: &Path) -> Result<(Batch, LinkResolution), ImportError> {
+    let mut entries = Entries::read(path)?;
+    entries.parse_remarks();
+    Ok(entries.into_batch())
 }
 
 #[cfg(test)]
