@@ -40,31 +40,30 @@ fn max_bytes(req: &HttpRequest) -> u64 {
 }
 /// Form fields other than the files: at most this many, each at most this long.
 const MAX_FIELDS: usize = 16;
-/// The file fields of each format: one file, or the three files of a CSV directory.
+/// The file fields of each format: one file, the three files of a CSV directory, or OFAC's
+/// CSV set (its comments file optional).
 const CSV_FILES: [&str; 3] = ["entities", "relations", "listings"];
+const OFAC_CSV_FILES: [&str; 4] = ["sdn", "add", "alt", "sdn_comments"];
+const OFAC_CSV_REQUIRED: [&str; 3] = ["sdn", "add", "alt"];
 
+/// Every format `ownergraph import` reads.
 fn formats() -> Vec<&'static str> {
-    [
-        import::Format::Ftm,
-        import::Format::Bods,
-        import::Format::OfacSdn,
-        import::Format::Csv,
-    ]
-    .iter()
-    .map(|f| f.as_str())
-    .collect()
+    use clap::ValueEnum;
+    import::Format::value_variants()
+        .iter()
+        .map(|f| f.as_str())
+        .collect()
 }
 
 fn parse_format(text: &str) -> Result<import::Format, AppError> {
-    [
-        import::Format::Ftm,
-        import::Format::Bods,
-        import::Format::OfacSdn,
-        import::Format::Csv,
-    ]
-    .into_iter()
-    .find(|f| f.as_str() == text)
-    .ok_or_else(|| AppError::BadRequest(format!("format: {text:?} is not one of {}", formats().join(", "))))
+    use clap::ValueEnum;
+    import::Format::value_variants()
+        .iter()
+        .copied()
+        .find(|f| f.as_str() == text)
+        .ok_or_else(|| {
+            AppError::BadRequest(format!("format: {text:?} is not one of {}", formats().join(", ")))
+        })
 }
 
 /// 403 unless `session` is an admin's.
@@ -169,7 +168,7 @@ async fn receive(req: &HttpRequest, payload: web::Payload) -> Result<Upload, App
             .filter(|n| !n.is_empty());
         let stored_as = match name.as_str() {
             "file" => stored_name(given.as_deref().unwrap_or("upload")),
-            n if CSV_FILES.contains(&n) => format!("{n}.csv"),
+            n if CSV_FILES.contains(&n) || OFAC_CSV_FILES.contains(&n) => format!("{n}.csv"),
             _ => {
                 seen += 1;
                 if seen > MAX_FIELDS {
@@ -318,6 +317,7 @@ fn run(engine: &Engine, upload: &Upload, by: &str) -> Result<ImportResult, AppEr
             }
             (upload.dir.path().to_path_buf(), &CSV_FILES)
         }
+        import::Format::OfacCsv => (upload.dir.path().to_path_buf(), &OFAC_CSV_REQUIRED),
         _ => {
             let stored = std::fs::read_dir(upload.dir.path())
                 .ok()
@@ -335,7 +335,15 @@ fn run(engine: &Engine, upload: &Upload, by: &str) -> Result<ImportResult, AppEr
             )));
         }
     }
-    if let Some(extra) = upload.files.keys().find(|k| !wanted.contains(&k.as_str())) {
+    let optional: &[&str] = match format {
+        import::Format::OfacCsv => &["sdn_comments"],
+        _ => &[],
+    };
+    if let Some(extra) = upload
+        .files
+        .keys()
+        .find(|k| !wanted.contains(&k.as_str()) && !optional.contains(&k.as_str()))
+    {
         return Err(AppError::BadRequest(format!(
             "{extra}: not a file of format {} (send {})",
             format.as_str(),
@@ -346,8 +354,10 @@ fn run(engine: &Engine, upload: &Upload, by: &str) -> Result<ImportResult, AppEr
     let mut prepared = import::read(format, &path, dataset).map_err(in_upload)?;
     let files: Vec<String> = upload.files.values().cloned().collect();
     prepared.record.path = format!("{} (uploaded by {by})", files.join(", "));
+    // A release as of the given day, else the day the file states (OFAC XML's Publish_Date,
+    // the UN list's dateGenerated), else today.
     let mode = ApplyMode {
-        release: (!partial).then(|| as_of.unwrap_or_else(Date::today)),
+        release: (!partial).then(|| as_of.or(prepared.published).unwrap_or_else(Date::today)),
         dry_run,
     };
     let report = engine
