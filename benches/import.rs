@@ -98,7 +98,7 @@ fn main() {
         (
             "Entity List 2026-07 (CSV)",
             Format::Csv,
-            common::data_dir().join("entity-list-2026-07"),
+            common::data_dir().join("entity-list-2026-07-09"),
         ),
         (
             "Entity List 2019 case (CSV)",

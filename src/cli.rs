@@ -526,7 +526,15 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
             );
         }
         for (format, path) in datasets {
-            import_one(&mut store, format, &path, None, None, false, false)?;
+            // A directory named with its date is that day's release; the others (the 2019
+            // case, gathered over time) are partial imports.
+            let dir = if path.is_dir() {
+                path.as_path()
+            } else {
+                path.parent().unwrap_or(&path)
+            };
+            let release = import::release_date_of(dir).map(Some);
+            import_one(&mut store, format, &path, None, release, false, false)?;
         }
         drop(store);
         // The graph is loaded once, when every dataset is in.

@@ -174,7 +174,7 @@ async fn bad_search_parameters_answer_400_saying_what_is_allowed() {
 fn entity_list_rows() -> (std::collections::BTreeSet<String>, Vec<(String, String)>) {
     let mut members = std::collections::BTreeSet::new();
     let mut dated = Vec::new();
-    for dir in ["entity-list-2019", "entity-list-2026-07"] {
+    for dir in ["entity-list-2019", "entity-list-2026-07-09"] {
         let mut reader = csv::Reader::from_path(common::data_dir().join(dir).join("listings.csv")).unwrap();
         for row in reader.deserialize::<std::collections::HashMap<String, String>>() {
             let row = row.unwrap();

@@ -124,3 +124,77 @@ fn a_match_explains_its_score_and_features_move_it() {
     .unwrap()
     .is_empty());
 }
+
+/// 200 entries drawn from the whole 2026 Entity List (every 17th row), screened under BIS
+/// against the bundled data: each is found, listed; and an SDN of a 15 CFR 744.8(a)(1)
+/// programme (Bank Markazi: SDGT) is listed under BIS, where an SDN of another programme
+/// (Banco Nacional de Cuba: CUBA) is not.
+#[test]
+fn entity_list_entries_and_744_8_sdns_are_listed_under_bis() {
+    use ownergraph::exposure::{RegimeId, Status};
+    use ownergraph::screen::batch::{read_csv, screen, Options};
+    let engine = common::bundled();
+    let mut reader =
+        csv::Reader::from_path(common::data_dir().join("entity-list-2026-07-09/entities.csv")).unwrap();
+    let mut file = csv::Writer::from_writer(Vec::new());
+    file.write_record(["name", "country", "ref"]).unwrap();
+    let mut wanted = Vec::new();
+    for row in reader.records().step_by(17).take(200) {
+        let row = row.unwrap();
+        file.write_record([&row[1], &row[3], &row[0]]).unwrap();
+        wanted.push(row[0].to_string());
+    }
+    file.write_record(["BANK MARKAZI JOMHOURI ISLAMI IRAN", "", "ofac-4632"])
+        .unwrap();
+    file.write_record(["BANCO NACIONAL DE CUBA", "", "ofac-306"])
+        .unwrap();
+    let bytes = file.into_inner().unwrap();
+    assert_eq!(wanted.len(), 200);
+
+    let input = read_csv("sample.csv", bytes.as_slice(), None).unwrap();
+    let options = Options {
+        regime: RegimeId::Bis,
+        as_of: "2025-10-15".parse().unwrap(),
+        threshold: ownergraph::screen::DEFAULT_THRESHOLD,
+        all_matches: false,
+    };
+    let screened = screen(&engine, &input, &options).unwrap();
+    let mut missed = Vec::new();
+    for (i, id) in wanted.iter().enumerate() {
+        let found = screened
+            .rows
+            .iter()
+            .find(|r| r.row == i)
+            .and_then(|r| r.found.as_ref());
+        match found {
+            Some(m) if m.status == Status::Listed => {}
+            other => missed.push((id.clone(), other.map(|m| (m.id.clone(), m.status)))),
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of 200 not found listed: {missed:?}",
+        missed.len()
+    );
+    let status_of = |i: usize| {
+        let m = screened
+            .rows
+            .iter()
+            .find(|r| r.row == i)
+            .unwrap()
+            .found
+            .as_ref()
+            .unwrap();
+        (m.id.clone(), m.status)
+    };
+    assert_eq!(
+        status_of(200),
+        ("ofac-4632".to_string(), Status::Listed),
+        "SDGT seeds BIS"
+    );
+    assert_eq!(
+        status_of(201),
+        ("ofac-306".to_string(), Status::NotBlocked),
+        "CUBA does not"
+    );
+}

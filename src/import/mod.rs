@@ -246,6 +246,13 @@ pub(crate) fn split_multi(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The release date a bundled dataset's directory states by its name ending in `-YYYY-MM-DD`
+/// (`ofac-sdn-2024-05-03`), if it does.
+pub fn release_date_of(dir: &Path) -> Option<Date> {
+    let name = dir.file_name()?.to_str()?;
+    name.get(name.len().checked_sub(10)?..)?.parse().ok()
+}
+
 /// The datasets of a bundled data directory, in name order: each subdirectory that holds a
 /// CSV directory (`entities.csv`), an OFAC CSV set (`sdn.csv`, `add.csv`, `alt.csv`) or an
 /// OFAC list (`sdn.csv`).

@@ -191,6 +191,8 @@ pub struct ListSummary {
     pub authority: String,
     pub members: u64,
     pub latest_start_date: Option<String>,
+    /// The release date of the newest whole-release import of a dataset holding the list.
+    pub release: Option<String>,
 }
 
 /// A relation seen from one of its ends, with the other party named.
@@ -509,8 +511,10 @@ impl Store {
     /// The lists held, with member counts and latest listing date.
     pub fn lists(&self) -> Result<Vec<ListSummary>> {
         let mut stmt = self.conn.prepare(
-            "SELECT list, min(authority), count(DISTINCT entity_eid), max(start_date)
-             FROM listings GROUP BY list ORDER BY count(DISTINCT entity_eid) DESC, list",
+            "SELECT list, min(authority), count(DISTINCT entity_eid), max(start_date),
+                    (SELECT max(i.as_of) FROM imports i
+                     WHERE i.dataset IN (SELECT DISTINCT m.dataset FROM listings m WHERE m.list = l.list))
+             FROM listings l GROUP BY list ORDER BY count(DISTINCT entity_eid) DESC, list",
         )?;
         let rows = stmt.query_map([], |r| {
             let list: String = r.get(0)?;
@@ -520,6 +524,7 @@ impl Store {
                 authority: r.get(1)?,
                 members: r.get::<_, i64>(2)? as u64,
                 latest_start_date: r.get(3)?,
+                release: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
