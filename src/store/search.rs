@@ -284,6 +284,12 @@ fn count_trigrams(tx: &Transaction<'_>, touched: &HashSet<u64>) -> Result<()> {
     if touched.len() > RECOUNT_ALL_ABOVE {
         return count_all_trigrams(tx);
     }
+    // Each recount walks its trigram's posting list: when the batch touches a good part of a
+    // small index (a first import), one pass over the whole index is cheaper.
+    let known: i64 = tx.query_row("SELECT count(*) FROM search_trigrams", [], |r| r.get(0))?;
+    if touched.len() as i64 * 4 > known {
+        return count_all_trigrams(tx);
+    }
     let mut forget = tx.prepare_cached("DELETE FROM search_trigrams WHERE term = ?1")?;
     let mut count = tx.prepare_cached(
         "INSERT INTO search_trigrams (term, docs) SELECT term, doc FROM search_vocab WHERE term = ?1",
