@@ -5,10 +5,12 @@
 //! checked by the store inside the import's transaction.
 
 pub mod bods;
+pub mod ca_sema_xml;
 pub mod csv_dir;
 pub mod ftm;
 pub mod ofac_csv;
 pub mod ofac_sdn;
+pub mod un_xml;
 pub mod xml;
 
 use crate::model::{Batch, Date, InputError};
@@ -31,6 +33,10 @@ pub enum Format {
     Ftm,
     /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
     Bods,
+    /// The UN Security Council consolidated list (`CONSOLIDATED_LIST` XML).
+    UnXml,
+    /// Canada's consolidated autonomous sanctions list (SEMA, `data-set` XML).
+    CaSemaXml,
 }
 
 impl Format {
@@ -41,6 +47,8 @@ impl Format {
             Format::OfacCsv => "ofac-csv",
             Format::Ftm => "ftm",
             Format::Bods => "bods",
+            Format::UnXml => "un-xml",
+            Format::CaSemaXml => "ca-sema-xml",
         }
     }
 
@@ -55,6 +63,8 @@ impl Format {
             Some(Format::OfacCsv)
         } else if dir.join("sdn.csv").is_file() {
             Some(Format::OfacSdn)
+        } else if un_xml::is_un_list(&dir.join(un_xml::FILE_NAME)) {
+            Some(Format::UnXml)
         } else {
             None
         }
@@ -165,6 +175,8 @@ pub fn read_with_progress(
             }
         }
         Format::Bods => Read::new(bods::read(path, progress)?, vec![path.to_path_buf()]),
+        Format::UnXml => un_xml::read(path, progress)?,
+        Format::CaSemaXml => ca_sema_xml::read(path, progress)?,
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
@@ -253,9 +265,57 @@ pub fn release_date_of(dir: &Path) -> Option<Date> {
     name.get(name.len().checked_sub(10)?..)?.parse().ok()
 }
 
+/// Collapses every run of white space (line breaks, no-break spaces) to one space and trims:
+/// XML lists wrap long values over lines, which is layout, not content.
+pub(crate) fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Whether `text` has the shape of an ISO date, whole or partial: `1960`, `1960-08`,
+/// `1960-08-31` (digits and dashes only; [`partial_date`] checks the values).
+pub(crate) fn looks_like_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    match b.len() {
+        4 => digits(0..4),
+        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
+        10 => digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10),
+        _ => false,
+    }
+}
+
+/// Checks a date given whole or in part (`1960`, `1960-08`, `1960-08-31`) and returns it as
+/// written; the error says what is wrong.
+pub(crate) fn partial_date(text: &str) -> Result<String, String> {
+    let bad = || format!("{text:?} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD");
+    if !looks_like_date(text) {
+        return Err(bad());
+    }
+    let month: u8 = if text.len() >= 7 {
+        text[5..7].parse().map_err(|_| bad())?
+    } else {
+        1
+    };
+    let day: u8 = if text.len() == 10 {
+        text[8..10].parse().map_err(|_| bad())?
+    } else {
+        1
+    };
+    let year: i32 = text[..4].parse().map_err(|_| bad())?;
+    Date::from_ymd(year, month, day).ok_or_else(bad)?;
+    Ok(text.to_string())
+}
+
 /// The datasets of a bundled data directory, in name order: each subdirectory that holds a
-/// CSV directory (`entities.csv`), an OFAC CSV set (`sdn.csv`, `add.csv`, `alt.csv`) or an
-/// OFAC list (`sdn.csv`).
+/// CSV directory (`entities.csv`), an OFAC CSV set (`sdn.csv`, `add.csv`, `alt.csv`), an OFAC
+/// list (`sdn.csv`) or the UN list (`consolidated.xml` whose root is `<CONSOLIDATED_LIST>`).
 pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, ImportError> {
     let entries = std::fs::read_dir(data_dir).map_err(|e| ImportError::io(data_dir, e))?;
     let mut dirs: Vec<PathBuf> = entries
@@ -269,6 +329,7 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
             Format::Csv => Some((Format::Csv, dir)),
             Format::OfacCsv => Some((Format::OfacCsv, dir)),
             Format::OfacSdn => Some((Format::OfacSdn, dir.join("sdn.csv"))),
+            Format::UnXml => Some((Format::UnXml, dir.join(un_xml::FILE_NAME))),
             _ => None,
         })
         .collect())

@@ -1,0 +1,505 @@
+//! `--format un-xml`: the UN Security Council consolidated list of 2025-04-19, read whole,
+//! checked against counts made here from the file's text, record by record on a few entries,
+//! refused when damaged or of another format, and applied as releases.
+
+mod common;
+
+use ownergraph::import::{self, Format, ImportError, Prepared};
+use ownergraph::model::{prop, Date, Entity, Identifier, Listing, Schema};
+use ownergraph::store::ApplyMode;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn un_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/un-sc-2025-04-19/consolidated.xml")
+}
+
+fn un_text() -> String {
+    std::fs::read_to_string(un_file()).expect("the UN list is readable")
+}
+
+fn read(path: &Path) -> Result<Prepared, ImportError> {
+    import::read(Format::UnXml, path, None)
+}
+
+fn day(text: &str) -> Date {
+    text.parse().unwrap()
+}
+
+/// The entity with `id` and its listing.
+fn entry<'a>(prepared: &'a Prepared, id: &str) -> (u64, &'a Entity, &'a Listing) {
+    let (origin, entity) = prepared
+        .batch
+        .entities
+        .iter()
+        .find(|(_, e)| e.id == id)
+        .unwrap_or_else(|| panic!("{id} is read"));
+    let listings: Vec<&Listing> = prepared
+        .batch
+        .listings
+        .iter()
+        .map(|(_, l)| l)
+        .filter(|l| l.entity == id)
+        .collect();
+    assert_eq!(listings.len(), 1, "{id}: one listing");
+    (origin.line, entity, listings[0])
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> u64 {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} is in the file"));
+    text[..at].matches('\n').count() as u64 + 1
+}
+
+/// Writes `text` as `consolidated.xml` in a fresh temporary directory.
+fn write_copy(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consolidated.xml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// The file's text with the record holding `reference` removed.
+fn without(text: &str, reference: &str) -> String {
+    let at = text.find(&format!("<REFERENCE_NUMBER>{reference}<")).unwrap();
+    let start = text[..at].rfind("<INDIVIDUAL>").unwrap();
+    let end = at + text[at..].find("</INDIVIDUAL>").unwrap() + "</INDIVIDUAL>".len();
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn the_whole_list_reads_with_counts_that_match_the_file() {
+    let text = un_text();
+    let prepared = read(&un_file()).unwrap();
+    let individuals = text.matches("<INDIVIDUAL>").count();
+    let entities = text.matches("<ENTITY>").count();
+    assert_eq!(
+        (individuals, entities),
+        (684, 193),
+        "the file as its README describes it"
+    );
+    let batch = &prepared.batch;
+    assert_eq!(batch.dataset, "un-sc");
+    assert_eq!(batch.entities.len(), individuals + entities);
+    assert_eq!(
+        batch.listings.len(),
+        individuals + entities,
+        "one regime per UN entry"
+    );
+    assert!(batch.relations.is_empty());
+    let persons = batch
+        .entities
+        .iter()
+        .filter(|(_, e)| e.schema == Schema::Person)
+        .count();
+    let legal = batch
+        .entities
+        .iter()
+        .filter(|(_, e)| e.schema == Schema::LegalEntity)
+        .count();
+    assert_eq!((persons, legal), (individuals, entities));
+    assert_eq!(prepared.published, Some(day("2025-04-19")), "dateGenerated");
+    assert!(
+        prepared.skipped.is_empty(),
+        "every element is known: {:?}",
+        prepared.skipped
+    );
+
+    // Every programme as often as the file names it.
+    for regime in [
+        "Al-Qaida",
+        "Taliban",
+        "DPRK",
+        "Iraq",
+        "DRC",
+        "Libya",
+        "SouthSudan",
+    ] {
+        let written = text
+            .matches(&format!("<UN_LIST_TYPE>{regime}</UN_LIST_TYPE>"))
+            .count();
+        let listed = batch
+            .listings
+            .iter()
+            .filter(|(_, l)| l.program.as_deref() == Some(regime))
+            .count();
+        assert_eq!(listed, written, "{regime}");
+        assert!(written > 0);
+    }
+    // Every listing carries its date, its list and its citation.
+    assert!(batch.listings.iter().all(|(_, l)| {
+        l.start_date.is_some()
+            && l.list == "UN Security Council Consolidated List"
+            && l.authority == "United Nations Security Council"
+            && l.citation.as_deref().is_some_and(|c| c.ends_with(&l.entity[3..]))
+    }));
+
+    // Weak and former names, one per Low and f.k.a. alias.
+    let count_property =
+        |name: &str| -> usize { batch.entities.iter().map(|(_, e)| e.property(name).len()).sum() };
+    assert_eq!(
+        count_property(prop::WEAK_ALIAS),
+        text.matches("<QUALITY>Low</QUALITY>").count()
+    );
+    assert_eq!(
+        count_property(prop::PREVIOUS_NAME),
+        text.matches("<QUALITY>f.k.a.</QUALITY>").count()
+    );
+    assert_eq!(count_property(prop::GENDER), text.matches("<GENDER>").count());
+    // Identifiers: each entry's reference number, and each document with a number.
+    let numbered = text.split("<INDIVIDUAL_DOCUMENT>").skip(1).filter(|d| {
+        let document = &d[..d.find("</INDIVIDUAL_DOCUMENT>").unwrap()];
+        document.contains("<NUMBER>")
+    });
+    let identifiers: usize = batch.entities.iter().map(|(_, e)| e.identifiers.len()).sum();
+    assert_eq!(identifiers, individuals + entities + numbered.count());
+    let references = batch
+        .entities
+        .iter()
+        .filter(|(_, e)| {
+            e.identifiers
+                .iter()
+                .any(|i| i.scheme == "UN Reference Number" && format!("un-{}", i.value) == e.id)
+        })
+        .count();
+    assert_eq!(references, individuals + entities);
+}
+
+#[test]
+fn entries_field_by_field() {
+    let text = un_text();
+    let prepared = read(&un_file()).unwrap();
+
+    let (line, mullah, listing) = entry(&prepared, "un-TAi.005");
+    assert_eq!(line, line_of(&text, "<INDIVIDUAL>"), "the record's own line");
+    assert_eq!(mullah.schema, Schema::Person);
+    assert_eq!(mullah.name, "MUHAMMAD TAHER ANWARI");
+    assert_eq!(
+        mullah.aliases,
+        [
+            "محمد طاهر أنوري",
+            "Mohammad Taher Anwari",
+            "Muhammad Tahir Anwari",
+            "Mohammad Tahre Anwari"
+        ]
+    );
+    assert_eq!(mullah.property(prop::WEAK_ALIAS), ["Haji Mudir"]);
+    assert_eq!(mullah.property(prop::TITLE), ["Mullah"]);
+    assert_eq!(
+        mullah.property(prop::POSITION),
+        [
+            "a) Director of Administrative Affairs under the Taliban regime",
+            "Minister of Finance under the Taliban regime"
+        ]
+    );
+    assert_eq!(mullah.birth_date.as_deref(), Some("1961"));
+    assert_eq!(
+        mullah.property(prop::BIRTH_PLACE),
+        ["Zurmat District, Paktia Province, Afghanistan"]
+    );
+    assert_eq!(mullah.property(prop::NATIONALITY), ["Afghanistan"]);
+    assert_eq!(mullah.countries, ["Afghanistan"]);
+    assert!(mullah.addresses.is_empty(), "<COUNTRY/> is no address");
+    let notes = mullah.notes.as_deref().unwrap();
+    assert!(notes
+        .starts_with("Belongs to Andar tribe. Review pursuant to Security Council resolution 1822 (2008)"));
+    for part in [
+        "UN DATAID 110447, version 1",
+        "date of birth approximately 1961",
+        "updated on the list 2003-09-03, 2007-07-09",
+    ] {
+        assert!(notes.contains(part), "{part}: {notes}");
+    }
+    assert_eq!(listing.program.as_deref(), Some("Taliban"));
+    assert_eq!(listing.start_date, Some(day("2001-02-23")));
+    assert_eq!(
+        listing.citation.as_deref(),
+        Some("UN Security Council Consolidated List, TAi.005")
+    );
+
+    // A passport with its issue details, a second date of birth.
+    let (_, mansour, _) = entry(&prepared, "un-TAi.011");
+    assert_eq!(
+        mansour.identifiers[1],
+        Identifier {
+            scheme: "Passport".into(),
+            value: "SE-011697".into(),
+            country: Some("Afghanistan".into())
+        }
+    );
+    assert!(mansour.notes.as_deref().unwrap().contains(
+        "Passport SE-011697: issued 1988-01-25; issued in Kabul, Afghanistan; expired on 23 Feb. 2000"
+    ));
+    assert_eq!(mansour.birth_date.as_deref(), Some("1960"));
+    assert_eq!(mansour.property(prop::BIRTH_DATE), ["1966"]);
+
+    // Ranges of birth years: each year, and no single year as the date of birth.
+    let (_, akhund, _) = entry(&prepared, "un-TAi.002");
+    assert_eq!(akhund.birth_date, None);
+    assert_eq!(
+        akhund.property(prop::BIRTH_DATE),
+        ["1955", "1956", "1957", "1958", "1945", "1946", "1947", "1948", "1949", "1950"]
+    );
+    assert!(akhund
+        .notes
+        .as_deref()
+        .unwrap()
+        .contains("date of birth between 1955 and 1958 (Approximately)"));
+
+    // An organisation: a.k.a. and f.k.a. names, addresses that are countries only.
+    let (_, aqim, listing) = entry(&prepared, "un-QDe.014");
+    assert_eq!(aqim.schema, Schema::LegalEntity);
+    assert_eq!(aqim.name, "THE ORGANIZATION OF AL-QAIDA IN THE ISLAMIC MAGHREB");
+    assert!(aqim.aliases.iter().any(|a| a == "AQIM"));
+    assert!(aqim
+        .aliases
+        .iter()
+        .any(|a| a == "تنظيم القا عدة ببلاد المغرب الاسلامي"));
+    assert_eq!(
+        aqim.property(prop::PREVIOUS_NAME),
+        [
+            "Le Groupe Salafiste pour La Prédication et le Combat (GSPC)",
+            "Salafist Group For Call and Combat"
+        ]
+    );
+    assert!(aqim
+        .addresses
+        .starts_with(&["Algeria".to_string(), "Mali".to_string()]));
+    assert!(aqim.countries.starts_with(&[
+        "Algeria".to_string(),
+        "Mali".to_string(),
+        "Mauritania".to_string()
+    ]));
+    assert_eq!(
+        (listing.program.as_deref(), listing.start_date),
+        (Some("Al-Qaida"), Some(day("2001-10-06")))
+    );
+
+    // A street address with its note; a listing date written with a time zone.
+    let (_, noorzai, listing) = entry(&prepared, "un-TAi.173");
+    assert_eq!(listing.start_date, Some(day("2015-03-27")), "2015-03-27-04:00");
+    assert_eq!(noorzai.addresses[0], "Chaman, Baluchistan Province, Pakistan");
+    let (_, milan, _) = entry(&prepared, "un-QDi.142");
+    assert!(milan
+        .addresses
+        .contains(&"Via Cilea 40, Milan, Italy (Domicile)".to_string()));
+}
+
+#[test]
+fn damage_is_refused_naming_file_line_and_field() {
+    let text = un_text();
+    let refused = |damaged: String| -> String {
+        let (_dir, path) = write_copy(&damaged);
+        let err = read(&path).expect_err("damaged input is refused").to_string();
+        let prefix = format!("{}:", path.display());
+        assert!(err.starts_with(&prefix), "{err}");
+        err[prefix.len()..].to_string()
+    };
+
+    let listed = "<LISTED_ON>2001-02-23</LISTED_ON>";
+    let line = line_of(&text, listed);
+    assert_eq!(
+        refused(text.replacen(listed, "<LISTED_ON>2001-02-30</LISTED_ON>", 1)),
+        format!("{line}: LISTED_ON: \"2001-02-30\" is not a date of the form YYYY-MM-DD")
+    );
+
+    let year = "<YEAR>1961</YEAR>";
+    let line = line_of(&text, year);
+    assert_eq!(
+        refused(text.replacen(year, "<YEAR>61</YEAR>", 1)),
+        format!("{line}: YEAR: \"61\" is not a year (YYYY)")
+    );
+
+    // The second entry takes the first one's reference number.
+    let second = "<REFERENCE_NUMBER>TAi.007</REFERENCE_NUMBER>";
+    let first_line = line_of(&text, "<INDIVIDUAL>");
+    let second_line = line_of(&text, "<DATAID>110554</DATAID>") - 1;
+    assert_eq!(
+        refused(text.replacen(second, "<REFERENCE_NUMBER>TAi.005</REFERENCE_NUMBER>", 1)),
+        format!("{second_line}: REFERENCE_NUMBER: TAi.005 already used at line {first_line}")
+    );
+
+    assert_eq!(
+        refused(text.replacen(
+            "<REFERENCE_NUMBER>TAi.005</REFERENCE_NUMBER>",
+            "<REFERENCE_NUMBER/>",
+            1
+        )),
+        format!(
+            "{first_line}: REFERENCE_NUMBER: is empty; every UN entry has a reference number such as QDi.001"
+        )
+    );
+    assert_eq!(
+        refused(text.replacen("<UN_LIST_TYPE>Taliban</UN_LIST_TYPE>", "", 1)),
+        format!("{first_line}: UN_LIST_TYPE: is empty; entry TAi.005 names no sanctions regime")
+    );
+
+    let stamp = "dateGenerated='2025-04-19T23:00:04.625Z'";
+    assert_eq!(
+        refused(text.replacen(stamp, "dateGenerated='19/04/2025'", 1)),
+        format!(
+            "{}: dateGenerated: \"19/04/2025\" is not a date (YYYY-MM-DD, optionally with a time)",
+            line_of(&text, stamp)
+        )
+    );
+
+    // Not well-formed: an element closed by another name.
+    let closing = "</SECOND_NAME>";
+    let line = line_of(&text, closing);
+    let broken = refused(text.replacen(closing, "</SECOND>", 1));
+    assert!(
+        broken.starts_with(&format!("{line}: xml: not well-formed XML")),
+        "{broken}"
+    );
+}
+
+#[test]
+fn files_of_other_formats_are_refused_by_their_root() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    for (file, root, line) in [
+        ("ca-sema-2025/sema.xml", "data-set", 2),
+        ("ofac-consolidated-2025-03-28/consolidated.xml", "sdnList", 2),
+    ] {
+        let path = data.join(file);
+        let err = read(&path).expect_err("another format is refused").to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}:{line}: root: the root element is <{root}>; the UN Security Council consolidated list (un-xml) has <CONSOLIDATED_LIST>: is this a file of another format?",
+                path.display()
+            )
+        );
+    }
+    let csv = data.join("ofac-sdn-2024-05-03/sdn.csv");
+    let err = read(&csv).expect_err("CSV is refused").to_string();
+    assert!(err.contains(": root: ") || err.contains(": xml: "), "{err}");
+    assert!(
+        err.contains("CONSOLIDATED_LIST") || err.contains("not well-formed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn applying_twice_changes_nothing_and_a_later_release_ends_what_it_lacks() {
+    let text = un_text();
+    let full = read(&un_file()).unwrap();
+    let (_dir, engine) = common::empty_engine();
+    let first = engine
+        .apply_with(
+            &full.batch,
+            &full.record,
+            ApplyMode {
+                release: full.published,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(first.entities_added, 877);
+    assert_eq!(first.listings_added, 877);
+    let again = engine
+        .apply_with(
+            &full.batch,
+            &full.record,
+            ApplyMode {
+                release: full.published,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert!(
+        again.is_unchanged(),
+        "the same release again changes nothing: {again:?}"
+    );
+    let detail = engine.read(|s| s.entity_detail("un-TAi.005")).unwrap().unwrap();
+    assert_eq!(
+        detail.entity.property(prop::WEAK_ALIAS),
+        ["Haji Mudir"],
+        "stored whole"
+    );
+
+    // A later release without Anwari: his listing ends that day, nothing else does.
+    let (_tmp, later) = write_copy(&without(&text, "TAi.005"));
+    let later = read(&later).unwrap();
+    assert_eq!(later.batch.entities.len(), 876);
+    let report = engine
+        .apply_with(
+            &later.batch,
+            &later.record,
+            ApplyMode {
+                release: Some(day("2025-05-01")),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.listings_ended, 1);
+    let gone = engine.read(|s| s.entity_detail("un-TAi.005")).unwrap().unwrap();
+    assert_eq!(gone.listings[0].end_date, Some(day("2025-05-01")));
+    assert_eq!(gone.listings[0].start_date, Some(day("2001-02-23")));
+    let kept = engine.read(|s| s.entity_detail("un-TAi.007")).unwrap().unwrap();
+    assert_eq!(kept.listings[0].end_date, None);
+}
+
+/// Damages `bytes`: truncation, a run of bytes overwritten, or a run deleted.
+fn damage(bytes: &mut Vec<u8>, kind: u8, at: usize, noise: &[u8]) {
+    let len = bytes.len();
+    let at = at % len;
+    match kind % 3 {
+        0 => bytes.truncate(at),
+        1 => {
+            for (i, b) in noise.iter().enumerate() {
+                if let Some(slot) = bytes.get_mut(at + i) {
+                    *slot = *b;
+                }
+            }
+        }
+        _ => {
+            let end = (at + noise.len() * 7).min(len);
+            bytes.drain(at..end);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever the damage, the file reads or is refused naming a line; never a panic.
+    #[test]
+    fn damaged_files_never_panic_and_always_name_a_line(
+        kind in 0u8..3,
+        at in any::<usize>(),
+        noise in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'<'), Just(b'>'), Just(b'&'), Just(b'/')], 1..8),
+    ) {
+        let mut bytes = std::fs::read(un_file()).unwrap();
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        damage(&mut bytes, kind, at, &noise);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("consolidated.xml");
+        std::fs::write(&path, &bytes).unwrap();
+        if let Err(err) = read(&path) {
+            let err = err.to_string();
+            let rest = err.strip_prefix(&format!("{}:", path.display())).unwrap_or_else(|| panic!("{err}"));
+            let (line, message) = rest.split_once(": ").unwrap_or_else(|| panic!("{err}"));
+            let line: u64 = line.parse().unwrap_or_else(|_| panic!("{err}"));
+            prop_assert!((1..=lines).contains(&line), "{}", err);
+            prop_assert!(message.contains(": "), "a field and a problem: {}", err);
+        }
+    }
+}
+
+#[test]
+fn a_directory_holding_the_un_list_is_recognised_for_bundling() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    assert_eq!(
+        Format::detect(&data.join("un-sc-2025-04-19")),
+        Some(Format::UnXml)
+    );
+    assert_eq!(
+        Format::detect(&data.join("ofac-consolidated-2025-03-28")),
+        None,
+        "OFAC's consolidated.xml is not the UN's"
+    );
+    let found = import::bundled_datasets(&data).unwrap();
+    assert!(found.contains(&(Format::UnXml, un_file())), "{found:?}");
+}
