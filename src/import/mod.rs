@@ -8,6 +8,7 @@ pub mod bods;
 pub mod csv_dir;
 pub mod ftm;
 pub mod ofac_sdn;
+pub mod ofac_xml;
 pub mod xml;
 
 use crate::model::{Batch, Date, InputError};
@@ -23,6 +24,8 @@ pub enum Format {
     Csv,
     /// OFAC's legacy sdn.csv.
     OfacSdn,
+    /// OFAC's XML lists: SDN.XML or CONSOLIDATED.XML (root `sdnList`).
+    OfacXml,
     /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
     Ftm,
     /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
@@ -34,6 +37,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
+            Format::OfacXml => "ofac-xml",
             Format::Ftm => "ftm",
             Format::Bods => "bods",
         }
@@ -154,6 +158,7 @@ pub fn read_with_progress(
             }
         }
         Format::Bods => Read::new(bods::read(path, progress)?, vec![path.to_path_buf()]),
+        Format::OfacXml => ofac_xml::read(path, progress)?,
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
