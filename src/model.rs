@@ -494,6 +494,20 @@ pub mod prop {
     pub const VESSEL_TYPE: &str = "type";
     pub const BUILD_DATE: &str = "buildDate";
     pub const INCORPORATION_DATE: &str = "incorporationDate";
+    pub const WEBSITE: &str = "website";
+    pub const EMAIL: &str = "email";
+    pub const PHONE: &str = "phone";
+    /// The line of business (OFAC "Organization Type:", e.g. "Central banking").
+    pub const SECTOR: &str = "sector";
+    /// What kind of organisation the source says it is (OFAC "Target Type", e.g.
+    /// "State-Owned Enterprise").
+    pub const CLASSIFICATION: &str = "classification";
+    /// The country a legal entity is registered in (OFAC "Nationality of Registration").
+    pub const JURISDICTION: &str = "jurisdiction";
+    /// A vehicle's model (OFAC "Aircraft Model").
+    pub const MODEL: &str = "model";
+    /// Flags a vessel flew before (OFAC "Former Vessel Flag").
+    pub const PAST_FLAGS: &str = "pastFlags";
 
     /// Names that search and screening match like aliases.
     pub const NAME_PROPERTIES: [&str; 2] = [WEAK_ALIAS, PREVIOUS_NAME];
@@ -535,9 +549,26 @@ pub mod prop {
             POSITION,
             GENDER,
         ];
-        const VESSEL: &[&str] = &[FLAG, CALL_SIGN, TONNAGE, GROSS_TONNAGE, VESSEL_TYPE, BUILD_DATE];
-        const AIRPLANE: &[&str] = &[VESSEL_TYPE, BUILD_DATE];
-        const LEGAL: &[&str] = &[INCORPORATION_DATE];
+        const VESSEL: &[&str] = &[
+            FLAG,
+            CALL_SIGN,
+            TONNAGE,
+            GROSS_TONNAGE,
+            VESSEL_TYPE,
+            BUILD_DATE,
+            MODEL,
+            PAST_FLAGS,
+        ];
+        const AIRPLANE: &[&str] = &[VESSEL_TYPE, BUILD_DATE, MODEL];
+        const LEGAL: &[&str] = &[
+            INCORPORATION_DATE,
+            WEBSITE,
+            EMAIL,
+            PHONE,
+            SECTOR,
+            CLASSIFICATION,
+            JURISDICTION,
+        ];
         THING.contains(&property)
             || match schema {
                 Schema::Person => PERSON.contains(&property) || LEGAL.contains(&property),

@@ -69,9 +69,9 @@ async fn entity_page_links_to_downloads_of_its_neighbourhood() {
     let (status, kind, _, body) = get("/entities/hikvision/export?format=csv&table=relations", false).await;
     assert_eq!(status, 200);
     assert_eq!(kind.as_deref(), Some("text/csv; charset=utf-8"));
-    assert!(
-        body.starts_with("source,target,kind,share_percent,start_date,end_date,notes,confidence,evidence\n")
-    );
+    assert!(body.starts_with(
+        "source,target,kind,share_percent,start_date,end_date,notes,confidence,evidence,record_id\n"
+    ));
     assert!(body.contains("cethik,hikvision,owns,38.88,2021-01-01"), "{body}");
 }
 

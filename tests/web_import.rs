@@ -259,7 +259,7 @@ async fn only_a_signed_in_admin_with_the_token_may_import() {
     assert!(
         reply
             .body
-            .contains("is not one of csv, ofac-sdn, ofac-csv, ftm, bods"),
+            .contains("is not one of csv, ofac-sdn, ofac-csv, ofac-xml, ftm, bods, un-xml, ca-sema-xml"),
         "every format the command line reads: {}",
         reply.body
     );

@@ -41,6 +41,15 @@ impl std::str::FromStr for Table {
     }
 }
 
+/// An entity's further facts as a JSON object, empty when it has none.
+fn properties_cell(e: &crate::model::Entity) -> String {
+    if e.properties.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&e.properties).expect("a map of string lists serialises")
+    }
+}
+
 fn opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
@@ -65,6 +74,7 @@ pub fn write(extract: &Extract, table: Table, out: &mut impl Write) -> std::io::
                     &identifiers.join("|"),
                     &e.addresses.join("|"),
                     e.birth_date.as_deref().unwrap_or_default(),
+                    &properties_cell(e),
                 ])?;
             }
         }
@@ -81,6 +91,7 @@ pub fn write(extract: &Extract, table: Table, out: &mut impl Write) -> std::io::
                     r.notes.as_deref().unwrap_or_default(),
                     &opt(&r.confidence),
                     r.evidence.as_deref().unwrap_or_default(),
+                    r.record_id.as_deref().unwrap_or_default(),
                 ])?;
             }
         }

@@ -22,7 +22,7 @@ pub const ENTITY_COLUMNS: &[&str] = &[
     "source",
 ];
 /// Columns an entities file may add to the bundled layout (written by the exporter).
-pub const ENTITY_EXTRA_COLUMNS: &[&str] = &["identifiers", "addresses", "birth_date"];
+pub const ENTITY_EXTRA_COLUMNS: &[&str] = &["identifiers", "addresses", "birth_date", "properties"];
 pub const RELATION_COLUMNS: &[&str] = &[
     "source",
     "target",
@@ -33,6 +33,7 @@ pub const RELATION_COLUMNS: &[&str] = &[
     "notes",
     "confidence",
     "evidence",
+    "record_id",
 ];
 pub const LISTING_COLUMNS: &[&str] = &[
     "entity",
@@ -276,6 +277,16 @@ pub fn read(dir: &Path) -> Result<(Batch, Vec<PathBuf>), ImportError> {
         entity.identifiers = parse_identifiers(origin, &get("identifiers"))?;
         entity.addresses = split_multi(&get("addresses"));
         entity.birth_date = non_empty(&get("birth_date"));
+        let properties = get("properties");
+        if !properties.trim().is_empty() {
+            entity.properties = serde_json::from_str(&properties).map_err(|e| {
+                InputError::new(
+                    origin,
+                    "properties",
+                    format!("not a JSON object of lists of strings ({{\"weakAlias\": [\"…\"]}}): {e}"),
+                )
+            })?;
+        }
         batch.entities.push((origin.clone(), entity));
         Ok(())
     })?;
@@ -302,11 +313,15 @@ pub fn read(dir: &Path) -> Result<(Batch, Vec<PathBuf>), ImportError> {
         relation.notes = non_empty(&get("notes"));
         relation.confidence = parse_field(origin, "confidence", &get("confidence"))?;
         relation.evidence = non_empty(&get("evidence"));
+        relation.record_id = non_empty(&get("record_id"));
         if let Some(first) = keys.insert(relation.natural_key(), origin.line) {
             return Err(InputError::new(
                 origin,
                 "row",
-                format!("same relation (kind, source, target, start_date) as line {first}"),
+                match relation.record_id {
+                    Some(_) => format!("same record_id as line {first}"),
+                    None => format!("same relation (kind, source, target, start_date) as line {first}"),
+                },
             ));
         }
         batch.relations.push((origin.clone(), relation));

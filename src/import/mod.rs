@@ -10,6 +10,7 @@ pub mod csv_dir;
 pub mod ftm;
 pub mod ofac_csv;
 pub mod ofac_sdn;
+pub mod ofac_xml;
 pub mod un_xml;
 pub mod xml;
 
@@ -29,6 +30,8 @@ pub enum Format {
     /// OFAC's legacy CSV set: sdn.csv with add.csv, alt.csv and sdn_comments.csv beside it
     /// (the set's directory, or its sdn.csv).
     OfacCsv,
+    /// OFAC's XML lists: SDN.XML or CONSOLIDATED.XML (root `sdnList`).
+    OfacXml,
     /// FollowTheMoney JSON lines (OpenSanctions, Aleph).
     Ftm,
     /// Beneficial Ownership Data Standard v0.4 statements (JSON array or JSON lines).
@@ -45,6 +48,7 @@ impl Format {
             Format::Csv => "csv",
             Format::OfacSdn => "ofac-sdn",
             Format::OfacCsv => "ofac-csv",
+            Format::OfacXml => "ofac-xml",
             Format::Ftm => "ftm",
             Format::Bods => "bods",
             Format::UnXml => "un-xml",
@@ -177,6 +181,7 @@ pub fn read_with_progress(
         Format::Bods => Read::new(bods::read(path, progress)?, vec![path.to_path_buf()]),
         Format::UnXml => un_xml::read(path, progress)?,
         Format::CaSemaXml => ca_sema_xml::read(path, progress)?,
+        Format::OfacXml => ofac_xml::read(path, progress)?,
     };
     if let Some(name) = dataset {
         batch.dataset = name.to_string();
