@@ -44,8 +44,10 @@ pub enum Command {
         db: PathBuf,
         #[arg(long, value_enum)]
         format: Format,
-        /// Name of the dataset (default: the directory name for csv, "ofac-sdn" for ofac-sdn,
-        /// the file name up to its first dot for ftm and bods).
+        /// Name of the dataset (default: the directory name for csv; "ofac-sdn" for ofac-sdn,
+        /// ofac-csv and the SDN list in ofac-xml, "ofac-consolidated" for OFAC's consolidated
+        /// XML; "un-sc" for un-xml; "ca-sema" for ca-sema-xml; the file name up to its first
+        /// dot for ftm and bods).
         #[arg(long)]
         dataset: Option<String>,
         /// The release date the file stands for: relations and listings of its dataset that it
@@ -563,7 +565,12 @@ fn progress(message: String) -> ProgressBar {
 fn read_progress(format: Format, path: &Path) -> ProgressBar {
     let message = format!("reading {} ({})", path.display(), format.as_str());
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if !matches!(format, Format::Ftm | Format::Bods) || size == 0 {
+    // The streaming readers report bytes read; the others read quickly to a spinner.
+    if !matches!(
+        format,
+        Format::Ftm | Format::Bods | Format::OfacXml | Format::UnXml | Format::CaSemaXml
+    ) || size == 0
+    {
         return progress(message);
     }
     let bar = ProgressBar::new(size).with_message(message);
@@ -578,9 +585,9 @@ fn read_progress(format: Format, path: &Path) -> ProgressBar {
 }
 
 /// Reads, validates and applies one file; prints what it added, changed and ended.
-/// Reads and applies one file. `release`: `None` for a partial import; `Some(day)` for a whole
-/// release as of `day`, or when no day is given, as of the date the file states for itself
-/// (OFAC's `Publish_Date`, the UN's `dateGenerated`), else today.
+/// `release`: `None` for a partial import; `Some(day)` for a whole release as of `day`, or when
+/// no day is given, as of the date the file states for itself (OFAC's `Publish_Date`, the UN's
+/// `dateGenerated`), else today.
 fn import_one(
     store: &mut Store,
     format: Format,

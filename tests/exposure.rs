@@ -21,6 +21,19 @@ const ALL_LISTS: &[&str] = &[
 /// `(source, target, share)`, where share is a percentage, `?` (unknown), `majority`,
 /// `control` (a controls relation) or `joint` (a joint arrangement).
 fn case(listed: &[&str], relations: &[(&str, &str, &str)]) -> (tempfile::TempDir, Engine) {
+    let listings: Vec<(&str, &str, Option<&str>)> = listed
+        .iter()
+        .flat_map(|id| ALL_LISTS.iter().map(move |list| (*id, *list, None)))
+        .collect();
+    case_on(&listings, relations)
+}
+
+/// A case whose listed parties are on the lists (and under the programmes) given:
+/// `(entity, list, programme)`.
+fn case_on(
+    listed: &[(&str, &str, Option<&str>)],
+    relations: &[(&str, &str, &str)],
+) -> (tempfile::TempDir, Engine) {
     let (dir, engine) = common::empty_engine();
     let origin = Origin {
         file: Arc::from("case"),
@@ -31,7 +44,7 @@ fn case(listed: &[&str], relations: &[(&str, &str, &str)]) -> (tempfile::TempDir
         ..Batch::default()
     };
     let mut ids: Vec<&str> = relations.iter().flat_map(|(s, t, _)| [*s, *t]).collect();
-    ids.extend(listed);
+    ids.extend(listed.iter().map(|(id, _, _)| *id));
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
@@ -54,25 +67,23 @@ fn case(listed: &[&str], relations: &[(&str, &str, &str)]) -> (tempfile::TempDir
         r.evidence = Some(format!("filing {source}-{target}"));
         batch.relations.push((origin.clone(), r));
     }
-    for id in listed {
-        for list in ALL_LISTS {
-            batch.listings.push((
-                origin.clone(),
-                Listing {
-                    entity: id.to_string(),
-                    list: list.to_string(),
-                    authority: "case".into(),
-                    program: None,
-                    start_date: Some(day("2000-01-01")),
-                    end_date: None,
-                    citation: Some(format!("{list} entry of {id}")),
-                    license_requirement: Some("For all items subject to the EAR".into()),
-                    license_review_policy: Some("Presumption of denial".into()),
-                    confidence: None,
-                    dataset: "case".into(),
-                },
-            ));
-        }
+    for (id, list, program) in listed {
+        batch.listings.push((
+            origin.clone(),
+            Listing {
+                entity: id.to_string(),
+                list: list.to_string(),
+                authority: "case".into(),
+                program: program.map(str::to_string),
+                start_date: Some(day("2000-01-01")),
+                end_date: None,
+                citation: Some(format!("{list} entry of {id}")),
+                license_requirement: Some("For all items subject to the EAR".into()),
+                license_review_policy: Some("Presumption of denial".into()),
+                confidence: None,
+                dataset: "case".into(),
+            },
+        ));
     }
     let record = ImportRecord {
         dataset: "case".into(),
@@ -399,48 +410,7 @@ fn sensetime_shenzhen_under_bis_and_ofac() {
 
 /// An SDN under `program` owning 60% of A, on the SDN List only (no Entity List listing).
 fn sdn_case(program: &str) -> (tempfile::TempDir, Engine) {
-    let (dir, engine) = common::empty_engine();
-    let origin = Origin {
-        file: Arc::from("case"),
-        line: 1,
-    };
-    let mut batch = Batch {
-        dataset: "case".into(),
-        ..Batch::default()
-    };
-    for id in ["X", "A"] {
-        batch.entities.push((
-            origin.clone(),
-            Entity::new(id, Schema::Company, &format!("Party {id}"), "case"),
-        ));
-    }
-    let mut owns = Relation::new("X", "A", RelationKind::Owns, "case");
-    owns.share = Some(Share::parse("60").unwrap());
-    batch.relations.push((origin.clone(), owns));
-    batch.listings.push((
-        origin.clone(),
-        Listing {
-            entity: "X".into(),
-            list: "SDN List".into(),
-            authority: "OFAC".into(),
-            program: Some(program.into()),
-            start_date: Some(day("2000-01-01")),
-            end_date: None,
-            citation: None,
-            license_requirement: None,
-            license_review_policy: None,
-            confidence: None,
-            dataset: "case".into(),
-        },
-    ));
-    let record = ImportRecord {
-        dataset: "case".into(),
-        format: "test".into(),
-        path: "case".into(),
-        checksum: "case".into(),
-    };
-    engine.apply(&batch, &record).expect("case applies");
-    (dir, engine)
+    case_on(&[("X", "SDN List", Some(program))], &[("X", "A", "60")])
 }
 
 /// The BIS affiliates rule is seeded by the SDNs of the programmes 15 CFR 744.8(a)(1) names

@@ -106,12 +106,7 @@ async fn ends_typed_as_names_offer_choices_and_a_single_match_is_taken() {
     let page: Value = serde_json::from_str(&body).unwrap();
     assert!(page["from"]["entity"].is_null());
     assert!(page["paths"].is_null());
-    let candidates: Vec<&str> = page["from"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let candidates = from_candidates(&page);
     assert!(candidates.contains(&"aksu-psb") && candidates.contains(&"xuar-psb"));
     assert!(candidates.len() <= 20);
 
@@ -128,12 +123,7 @@ async fn ends_typed_as_names_offer_choices_and_a_single_match_is_taken() {
     );
     let (_, body) = get("/paths?from=aksu+district&to=urumqi-psb", true).await;
     let page: Value = serde_json::from_str(&body).unwrap();
-    let candidates: Vec<&str> = page["from"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let candidates = from_candidates(&page);
     assert_eq!(
         candidates,
         ["aksu-psb", "bis-el-china-aksu-district-public-security-bureau"]
@@ -177,4 +167,14 @@ async fn bad_parameters_answer_400_saying_what_is_allowed() {
     let (status, body) = get("/paths?from=aksu-psb&to=aksu-psb", true).await;
     assert_eq!(status, 400);
     assert!(body.contains("from and to are the same entity"));
+}
+
+/// The ids the paths page offers for a `from` name that matched several entities.
+fn from_candidates(page: &Value) -> Vec<&str> {
+    page["from"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
 }

@@ -111,3 +111,37 @@ async fn home_shows_counts_and_lists() {
         .unwrap();
     assert_eq!(el["members"], 31 + 3409, "the 2019 case and the whole 2026 list");
 }
+
+/// `serve` on a fresh database builds every bundled list: the OFAC SDN list, the UN Security
+/// Council list and the whole 2026 Entity List beside the 2019 case, each with its release date
+/// on the home page; members counted from the files themselves.
+#[actix_web::test]
+async fn a_fresh_database_holds_the_un_list_and_the_whole_entity_list() {
+    let (_, body) = get("/", true).await;
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let list = |name: &str| -> Value {
+        page["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["list"] == name)
+            .unwrap_or_else(|| panic!("{name} is held: {page}"))
+            .clone()
+    };
+    let un_text =
+        std::fs::read_to_string(common::data_dir().join("un-sc-2025-04-19/consolidated.xml")).unwrap();
+    let un_records = un_text.matches("<INDIVIDUAL>").count() + un_text.matches("<ENTITY>").count();
+    assert_eq!(un_records, 684 + 193);
+    let un = list("UN Security Council Consolidated List");
+    assert_eq!(un["members"], un_records);
+    assert_eq!(un["authority"], "United Nations Security Council");
+    assert_eq!(un["release"], "2025-04-19");
+    assert_eq!(list("Entity List")["release"], "2026-07-09");
+    assert_eq!(list("SDN List")["release"], "2024-05-03");
+    let (status, html) = get("/entities/un-QDi.001", false).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("UN Security Council Consolidated List"));
+    let (status, html) = get(&format!("/entities/{}", common::HIKVISION_2026), false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No. 555 Qianmo Road"), "the 2026 list's addresses");
+}

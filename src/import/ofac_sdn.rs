@@ -20,19 +20,20 @@ pub const DATASET: &str = "ofac-sdn";
 pub const LIST: &str = "SDN List";
 pub const AUTHORITY: &str = "OFAC";
 
-/// Identifier labels as OFAC writes them, longest first where one is a prefix of another.
-const IDENTIFIER_SCHEMES: &[&str] = &[
+/// OFAC's identifier types (the idTypes of its XML that identify a party, as the Remarks of
+/// sdn.csv write them too), in byte order for a binary search. Shared by the OFAC readers.
+pub(crate) const IDENTIFIER_TYPES: &[&str] = &[
     "Aircraft Construction Number (also called L/N or S/N or F/N)",
     "Aircraft Manufacturer's Serial Number (MSN)",
-    "Aircraft Manufacture Date",
-    "Aircraft Model",
-    "Aircraft Operator",
+    "Aircraft Mode S Transponder Code",
+    "Aircraft Serial Identification",
     "Aircraft Tail Number",
+    "BIK (RU)",
+    "Birth Certificate Number",
+    "Branch Unit Number",
+    "Business Number",
     "Business Registration Document #",
     "Business Registration Number",
-    "Birth Certificate Number",
-    "BIK (RU)",
-    "Branch Unit Number",
     "C.R. No.",
     "C.U.I.",
     "C.U.I.P.",
@@ -53,50 +54,68 @@ const IDENTIFIER_SCHEMES: &[&str] = &[
     "Dubai Chamber of Commerce Membership No.",
     "Economic Register Number (CBLS)",
     "Electoral Registry No.",
-    "Email Address",
-    "Email:",
     "Enterprise Number",
-    "Fax:",
-    "Fax",
+    "Equity Ticker",
     "Folio Mercantil No.",
     "Government Gazette Number",
     "I.F.E.",
+    "ISIN",
     "Identification Number",
-    "IMO",
     "Istanbul Chamber of Comm. No.",
     "Italian Fiscal Code",
     "Kenyan ID No.",
     "Legal Entity Number",
     "License",
+    "MICEX Code",
     "MMSI",
     "Matricula Mercantil No",
+    "NIT #",
     "National Foreign ID Number",
     "National ID No.",
-    "NIT #",
     "Passport",
     "Permit Number",
     "Personal ID Card",
-    "Phone Number",
+    "Previous Aircraft Tail Number",
+    "Public Registration Number",
     "Public Security and Immigration No.",
-    "RFC",
     "R.F.C.",
+    "RFC",
     "RIF #",
     "RUC #",
+    "Refugee ID Card",
     "Registered Charity No.",
     "Registration ID",
     "Registration Number",
     "Residency Number",
     "SSN",
     "SWIFT/BIC",
+    "Stateless Person ID Card",
+    "Stateless Person Passport",
     "Tax ID No.",
-    "Telephone No.",
-    "Telephone:",
     "Trade License No.",
+    "Travel Document Number",
     "UK Company Number",
+    "UN/LOCODE",
     "US FEIN",
     "Unified Social Credit Code (USCC)",
     "V.A.T. Number",
     "Vessel Registration Identification",
+];
+
+/// Labels the Remarks of sdn.csv write before a value that OFAC's XML gives as facts rather than
+/// identifier types (contact details, aircraft facts, IMO): kept as identifiers by this reader.
+const REMARK_SCHEMES: &[&str] = &[
+    "Aircraft Manufacture Date",
+    "Aircraft Model",
+    "Aircraft Operator",
+    "Email Address",
+    "Email:",
+    "Fax:",
+    "Fax",
+    "IMO",
+    "Phone Number",
+    "Telephone No.",
+    "Telephone:",
     "Website",
 ];
 
@@ -201,8 +220,10 @@ fn iso_partial_date(text: &str) -> Option<String> {
 
 /// Reads an identifier fact: scheme, value, optional "(Country)", optional issue/expiry note.
 fn parse_identifier(fact: &str) -> Option<(Identifier, Option<String>)> {
-    let scheme = IDENTIFIER_SCHEMES
+    // The longest label that starts the fact ("Aircraft Tail Number" before "Aircraft …").
+    let scheme = IDENTIFIER_TYPES
         .iter()
+        .chain(REMARK_SCHEMES)
         .filter(|s| fact.starts_with(**s))
         .max_by_key(|s| s.len())?;
     let mut value = fact[scheme.len()..].trim();

@@ -98,11 +98,9 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         let mut lines = self.lines.borrow_mut();
         let base = lines.read;
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                lines.pending.push_back(base + i as u64);
-            }
-        }
+        lines
+            .pending
+            .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
         lines.read += n as u64;
         Ok(n)
     }
@@ -223,8 +221,12 @@ pub fn read_records(
                 None => depth = depth.saturating_sub(1),
             },
             Event::Text(text) => {
+                // Indentation between elements is layout: only text with content is kept.
                 if let Some(current) = open.last_mut() {
-                    current.text.push_str(&text.xml10_content());
+                    let content = text.xml10_content();
+                    if !content.trim().is_empty() || !current.text.is_empty() {
+                        current.text.push_str(&content);
+                    }
                 }
             }
             Event::CData(data) => {

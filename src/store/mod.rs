@@ -1048,15 +1048,9 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 r.record_id
             ])
         };
-        if first_import {
-            match insert() {
-                Ok(_) => {
-                    report.relations_added += 1;
-                    continue;
-                }
-                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {}
-                Err(e) => return Err(e.into()),
-            }
+        if first_import && inserted(insert())? {
+            report.relations_added += 1;
+            continue;
         }
         let existing: Option<i64> = find_relation
             .query_row(params![batch.dataset, key], |row| row.get(0))
@@ -1123,15 +1117,9 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 opt_str(l.confidence)
             ])
         };
-        if first_listings {
-            match insert() {
-                Ok(_) => {
-                    report.listings_added += 1;
-                    continue;
-                }
-                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {}
-                Err(e) => return Err(e.into()),
-            }
+        if first_listings && inserted(insert())? {
+            report.listings_added += 1;
+            continue;
         }
         let existing: Option<i64> = find_listing
             .query_row(params![batch.dataset, key], |row| row.get(0))
@@ -1155,6 +1143,16 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         }
     }
     Ok(report)
+}
+
+/// Whether an insert tried before any lookup (a dataset's first import) went in: a unique-key
+/// clash means the fact is already held (given twice, or by the database), to be looked up.
+fn inserted(attempt: rusqlite::Result<usize>) -> Result<bool> {
+    match attempt {
+        Ok(_) => Ok(true),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Gives every open relation and listing of the batch's dataset that the batch no longer holds

@@ -1,88 +1,8 @@
 //! OFAC's idTypes: what each `idList` item of an entry is (an identifier, a fact with a
 //! property, a listing date, a statement about the sanctions), as OFAC writes its idType.
 
+use crate::import::ofac_sdn;
 use crate::model::prop;
-
-/// idTypes that identify the party, as OFAC writes them, in byte order (for a binary search).
-const IDENTIFIER_TYPES: &[&str] = &[
-    "Aircraft Construction Number (also called L/N or S/N or F/N)",
-    "Aircraft Manufacturer's Serial Number (MSN)",
-    "Aircraft Mode S Transponder Code",
-    "Aircraft Serial Identification",
-    "Aircraft Tail Number",
-    "BIK (RU)",
-    "Birth Certificate Number",
-    "Branch Unit Number",
-    "Business Number",
-    "Business Registration Document #",
-    "Business Registration Number",
-    "C.R. No.",
-    "C.U.I.",
-    "C.U.I.P.",
-    "C.U.R.P.",
-    "Cartilla de Servicio Militar Nacional",
-    "Cedula No.",
-    "Central Registration System Number",
-    "Certificate of Incorporation Number",
-    "Chamber of Commerce Number",
-    "Chinese Commercial Code",
-    "Commercial Registry Number",
-    "Company Number",
-    "Credencial electoral",
-    "D-U-N-S Number",
-    "D.N.I.",
-    "Diplomatic Passport",
-    "Driver's License No.",
-    "Dubai Chamber of Commerce Membership No.",
-    "Economic Register Number (CBLS)",
-    "Electoral Registry No.",
-    "Enterprise Number",
-    "Equity Ticker",
-    "Folio Mercantil No.",
-    "Government Gazette Number",
-    "I.F.E.",
-    "ISIN",
-    "Identification Number",
-    "Istanbul Chamber of Comm. No.",
-    "Italian Fiscal Code",
-    "Kenyan ID No.",
-    "Legal Entity Number",
-    "License",
-    "MICEX Code",
-    "MMSI",
-    "Matricula Mercantil No",
-    "NIT #",
-    "National Foreign ID Number",
-    "National ID No.",
-    "Passport",
-    "Permit Number",
-    "Personal ID Card",
-    "Previous Aircraft Tail Number",
-    "Public Registration Number",
-    "Public Security and Immigration No.",
-    "R.F.C.",
-    "RFC",
-    "RIF #",
-    "RUC #",
-    "Refugee ID Card",
-    "Registered Charity No.",
-    "Registration ID",
-    "Registration Number",
-    "Residency Number",
-    "SSN",
-    "SWIFT/BIC",
-    "Stateless Person ID Card",
-    "Stateless Person Passport",
-    "Tax ID No.",
-    "Trade License No.",
-    "Travel Document Number",
-    "UK Company Number",
-    "UN/LOCODE",
-    "US FEIN",
-    "Unified Social Credit Code (USCC)",
-    "V.A.T. Number",
-    "Vessel Registration Identification",
-];
 
 /// What an `idList` item is, by its idType.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +55,9 @@ pub(super) fn id_kind(id_type: &str) -> Option<IdKind> {
         {
             Statement
         }
-        t if t.starts_with("Digital Currency Address - ") || IDENTIFIER_TYPES.binary_search(&t).is_ok() => {
+        t if t.starts_with("Digital Currency Address - ")
+            || ofac_sdn::IDENTIFIER_TYPES.binary_search(&t).is_ok() =>
+        {
             Identifier
         }
         _ => return None,
@@ -198,7 +120,7 @@ mod tests {
         }
         assert_eq!(id_kind("Favourite Colour"), None);
         assert!(
-            IDENTIFIER_TYPES.windows(2).all(|w| w[0] < w[1]),
+            ofac_sdn::IDENTIFIER_TYPES.windows(2).all(|w| w[0] < w[1]),
             "sorted for the binary search"
         );
     }
