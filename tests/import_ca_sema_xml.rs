@@ -4,15 +4,15 @@
 
 mod common;
 
+use common::lists::{self, day, entry, line_of};
 use ownergraph::import::{self, Format, ImportError, Prepared};
-use ownergraph::model::{prop, Date, Entity, Identifier, Listing, Schema};
-use ownergraph::store::ApplyMode;
+use ownergraph::model::{prop, Identifier, Schema};
 use proptest::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 fn sema_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ca-sema-2025/sema.xml")
+    lists::shared("ca-sema-2025/sema.xml")
 }
 
 fn sema_text() -> String {
@@ -21,10 +21,6 @@ fn sema_text() -> String {
 
 fn read(path: &Path) -> Result<Prepared, ImportError> {
     import::read(Format::CaSemaXml, path, None)
-}
-
-fn day(text: &str) -> Date {
-    text.parse().unwrap()
 }
 
 /// The records of the file as text, each with the line its `<record>` is on.
@@ -38,39 +34,6 @@ fn records(text: &str) -> Vec<(u64, &str)> {
         from = end;
     }
     out
-}
-
-/// The entity with `id` and its listing.
-fn entry<'a>(prepared: &'a Prepared, id: &str) -> (u64, &'a Entity, &'a Listing) {
-    let (origin, entity) = prepared
-        .batch
-        .entities
-        .iter()
-        .find(|(_, e)| e.id == id)
-        .unwrap_or_else(|| panic!("{id} is read"));
-    let listings: Vec<&Listing> = prepared
-        .batch
-        .listings
-        .iter()
-        .map(|(_, l)| l)
-        .filter(|l| l.entity == id)
-        .collect();
-    assert_eq!(listings.len(), 1, "{id}: one listing");
-    (origin.line, entity, listings[0])
-}
-
-fn line_of(text: &str, needle: &str) -> u64 {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle} is in the file"));
-    text[..at].matches('\n').count() as u64 + 1
-}
-
-fn write_copy(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sema.xml");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
 }
 
 #[test]
@@ -117,12 +80,11 @@ fn the_whole_list_reads_with_counts_that_match_the_file() {
         "Syria / Syrie",
     ] {
         let written = text.matches(&format!("<Country>{regulations}</Country>")).count();
-        let listed = batch
-            .listings
-            .iter()
-            .filter(|(_, l)| l.program.as_deref() == Some(regulations))
-            .count();
-        assert_eq!(listed, written, "{regulations}");
+        assert_eq!(
+            lists::listed_under(&prepared, regulations),
+            written,
+            "{regulations}"
+        );
     }
     assert!(batch.listings.iter().all(|(_, l)| l.start_date.is_some()
         && l.list == "Consolidated Canadian Autonomous Sanctions List"
@@ -256,107 +218,79 @@ fn records_field_by_field() {
 #[test]
 fn damage_is_refused_naming_file_line_and_field() {
     let text = sema_text();
-    let refused = |damaged: String| -> String {
-        let (_dir, path) = write_copy(&damaged);
-        let err = read(&path).expect_err("damaged input is refused").to_string();
-        let prefix = format!("{}:", path.display());
-        assert!(err.starts_with(&prefix), "{err}");
-        err[prefix.len()..].to_string()
-    };
-    let listed = "<DateOfListing>2020-09-28</DateOfListing>";
-    let line = line_of(&text, listed);
-    assert_eq!(
-        refused(text.replacen(listed, "<DateOfListing>28/09/2020</DateOfListing>", 1)),
-        format!("{line}: DateOfListing: \"28/09/2020\" is not a date of the form YYYY-MM-DD")
-    );
-    let born = "<DateOfBirthOrShipBuildDate>1965-04-29</DateOfBirthOrShipBuildDate>";
-    let line = line_of(&text, born);
-    assert_eq!(
-        refused(text.replacen(born, "<DateOfBirthOrShipBuildDate>1965-14-29</DateOfBirthOrShipBuildDate>", 1)),
-        format!("{line}: DateOfBirthOrShipBuildDate: \"1965-14-29\" is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
-    );
     // The second record takes the first one's item number.
     let first = line_of(&text, "<record>");
-    let item = "<Item>2</Item>";
-    let line = line_of(&text, item);
-    assert_eq!(
-        refused(text.replacen(item, "<Item>1</Item>", 1)),
-        format!("{line}: Item: Schedule 1, Part 1, item 1 (id ca-sema-belarus-1-part-1-item-1) already used by the record at line {first}")
-    );
-    let country = "<Country>Belarus / Bélarus</Country>";
-    assert_eq!(
-        refused(text.replacen(country, "<Country></Country>", 1)),
-        format!(
-            "{}: Country: is empty; every record names the regulations it is listed under",
-            line_of(&text, country)
-        )
-    );
-    let person = "<LastName>Atabekov</LastName>";
-    assert_eq!(
-        refused(text.replacen(person, "<LastName>Atabekov</LastName><EntityOrShip>X</EntityOrShip>", 1)),
-        format!("{}: EntityOrShip: the record has both a person's name (LastName/GivenName) and EntityOrShip; expected one", line_of(&text, person))
-    );
+    // (text replaced, its damaged form, the problem named on the replaced text's line).
+    let cases = [
+        (
+            "<DateOfListing>2020-09-28</DateOfListing>",
+            "<DateOfListing>28/09/2020</DateOfListing>",
+            "DateOfListing: \"28/09/2020\" is not a date of the form YYYY-MM-DD".to_string(),
+        ),
+        (
+            "<DateOfBirthOrShipBuildDate>1965-04-29</DateOfBirthOrShipBuildDate>",
+            "<DateOfBirthOrShipBuildDate>1965-14-29</DateOfBirthOrShipBuildDate>",
+            "DateOfBirthOrShipBuildDate: \"1965-14-29\" is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD".to_string(),
+        ),
+        (
+            "<Item>2</Item>",
+            "<Item>1</Item>",
+            format!("Item: Schedule 1, Part 1, item 1 (id ca-sema-belarus-1-part-1-item-1) already used by the record at line {first}"),
+        ),
+        (
+            "<Country>Belarus / Bélarus</Country>",
+            "<Country></Country>",
+            "Country: is empty; every record names the regulations it is listed under".to_string(),
+        ),
+        (
+            "<LastName>Atabekov</LastName>",
+            "<LastName>Atabekov</LastName><EntityOrShip>X</EntityOrShip>",
+            "EntityOrShip: the record has both a person's name (LastName/GivenName) and EntityOrShip; expected one".to_string(),
+        ),
+    ];
+    for (original, damaged, problem) in cases {
+        assert_eq!(
+            lists::refusal(
+                Format::CaSemaXml,
+                "sema.xml",
+                &text.replacen(original, damaged, 1)
+            ),
+            format!("{}: {problem}", line_of(&text, original)),
+            "{original}"
+        );
+    }
 }
 
 #[test]
 fn files_of_other_formats_are_refused_by_their_root() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    for (file, root, line) in [
-        ("un-sc-2025-04-19/consolidated.xml", "CONSOLIDATED_LIST", 2),
-        ("ofac-consolidated-2025-03-28/consolidated.xml", "sdnList", 2),
-    ] {
-        let path = data.join(file);
-        let err = read(&path).expect_err("another format is refused").to_string();
-        assert_eq!(
-            err,
-            format!(
-                "{}:{line}: root: the root element is <{root}>; Canada's consolidated autonomous sanctions list (ca-sema-xml) has <data-set>: is this a file of another format?",
-                path.display()
-            )
-        );
-    }
+    lists::assert_refused_by_root(
+        Format::CaSemaXml,
+        "Canada's consolidated autonomous sanctions list (ca-sema-xml) has <data-set>",
+        &[
+            ("un-sc-2025-04-19/consolidated.xml", "CONSOLIDATED_LIST", 2),
+            ("ofac-consolidated-2025-03-28/consolidated.xml", "sdnList", 2),
+        ],
+    );
 }
 
 #[test]
 fn applying_twice_changes_nothing_and_a_later_release_ends_what_it_lacks() {
     let text = sema_text();
     let full = read(&sema_file()).unwrap();
-    let release = |d: &str| ApplyMode {
-        release: Some(day(d)),
-        dry_run: false,
-    };
-    let (_dir, engine) = common::empty_engine();
-    let first = engine
-        .apply_with(&full.batch, &full.record, release("2025-03-21"))
-        .unwrap();
+    let (_dir, engine, first) = lists::applied_twice(&full, Some(day("2025-03-21")));
     assert_eq!((first.entities_added, first.listings_added), (4759, 4759));
-    let again = engine
-        .apply_with(&full.batch, &full.record, release("2025-03-21"))
-        .unwrap();
-    assert!(
-        again.is_unchanged(),
-        "the same release again changes nothing: {again:?}"
-    );
 
     // A later release without Lukashenko's record: that listing ends, nothing else does.
     let start = text.find("<LastName>Lukashenko</LastName>").unwrap();
     let start = text[..start].rfind("<record>").unwrap();
     let end = start + text[start..].find("</record>").unwrap() + "</record>".len();
-    let (_tmp, path) = write_copy(&format!("{}{}", &text[..start], &text[end..]));
+    let (_tmp, path) = lists::write_copy("sema.xml", format!("{}{}", &text[..start], &text[end..]));
     let later = read(&path).unwrap();
-    let report = engine
-        .apply_with(&later.batch, &later.record, release("2025-04-01"))
-        .unwrap();
+    let report = lists::apply_release(&engine, &later, Some(day("2025-04-01")));
     assert_eq!((report.listings_ended, report.entities_added), (1, 0));
-    let gone = engine
-        .read(|s| s.entity_detail("ca-sema-belarus-1-part-1-item-8"))
-        .unwrap()
-        .unwrap();
+    let gone = lists::detail(&engine, "ca-sema-belarus-1-part-1-item-8");
     assert_eq!(gone.listings[0].end_date, Some(day("2025-04-01")));
-    let kept = engine
-        .read(|s| s.entity_detail("ca-sema-belarus-1-part-1-item-9"))
-        .unwrap()
-        .unwrap();
+    let kept = lists::detail(&engine, "ca-sema-belarus-1-part-1-item-9");
     assert_eq!(kept.listings[0].end_date, None);
 }
 
@@ -365,39 +299,7 @@ proptest! {
 
     /// Whatever the damage, the file reads or is refused naming a line; never a panic.
     #[test]
-    fn damaged_files_never_panic_and_always_name_a_line(
-        kind in 0u8..3,
-        at in any::<usize>(),
-        noise in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'<'), Just(b'>'), Just(b'&'), Just(b',')], 1..8),
-    ) {
-        let mut bytes = std::fs::read(sema_file()).unwrap();
-        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        let len = bytes.len();
-        let at = at % len;
-        match kind {
-            0 => bytes.truncate(at),
-            1 => {
-                for (i, b) in noise.iter().enumerate() {
-                    if let Some(slot) = bytes.get_mut(at + i) {
-                        *slot = *b;
-                    }
-                }
-            }
-            _ => {
-                let end = (at + noise.len() * 7).min(len);
-                bytes.drain(at..end);
-            }
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sema.xml");
-        std::fs::write(&path, &bytes).unwrap();
-        if let Err(err) = read(&path) {
-            let err = err.to_string();
-            let rest = err.strip_prefix(&format!("{}:", path.display())).unwrap_or_else(|| panic!("{err}"));
-            let (line, message) = rest.split_once(": ").unwrap_or_else(|| panic!("{err}"));
-            let line: u64 = line.parse().unwrap_or_else(|_| panic!("{err}"));
-            prop_assert!((1..=lines).contains(&line), "{}", err);
-            prop_assert!(message.contains(": "), "a field and a problem: {}", err);
-        }
+    fn damaged_files_never_panic_and_always_name_a_line(case in lists::damage_cases(b',')) {
+        lists::damaged_copy_reads_or_names_a_line(Format::CaSemaXml, &sema_file(), "sema.xml", &case)?;
     }
 }

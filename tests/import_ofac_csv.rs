@@ -4,15 +4,15 @@
 
 mod common;
 
+use common::lists::{self, day, entity};
 use ownergraph::import::{self, Format, ImportError, Prepared};
-use ownergraph::model::{prop, Date, Entity, Schema};
-use ownergraph::store::ApplyMode;
+use ownergraph::model::{prop, Entity, Schema};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 fn mirrored_set() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ofac-csv-2022-01")
+    lists::shared("ofac-csv-2022-01")
 }
 
 /// The records of one file of the set, each with the line it starts on; OFAC's end-of-file
@@ -42,9 +42,7 @@ fn empty(field: &str) -> bool {
 /// copy leaves that row out and is otherwise the mirror byte for byte.
 fn published_set() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["add.csv", "alt.csv"] {
-        std::fs::copy(mirrored_set().join(name), dir.path().join(name)).unwrap();
-    }
+    lists::copy_files(&mirrored_set(), dir.path(), &["add.csv", "alt.csv"]);
     let text = std::fs::read_to_string(mirrored_set().join("sdn.csv")).unwrap();
     let rows = records(&mirrored_set().join("sdn.csv"));
     assert_eq!(
@@ -83,26 +81,9 @@ fn read(path: &Path) -> Result<Prepared, ImportError> {
     import::read(Format::OfacCsv, path, None)
 }
 
-fn entity<'a>(prepared: &'a Prepared, id: &str) -> &'a Entity {
-    &prepared
-        .batch
-        .entities
-        .iter()
-        .find(|(_, e)| e.id == id)
-        .unwrap_or_else(|| panic!("{id} imported"))
-        .1
-}
-
 /// What the set holds that the import counted and left out, by what it is.
 fn skipped(prepared: &Prepared) -> Vec<(&str, u64)> {
     prepared.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect()
-}
-
-fn release(day: &str) -> ApplyMode {
-    ApplyMode {
-        release: Some(day.parse().unwrap()),
-        dry_run: false,
-    }
 }
 
 #[test]
@@ -256,13 +237,7 @@ fn entries_field_by_field() {
         ]
     );
     assert_eq!(bnc.countries, vec!["Switzerland", "Spain", "Japan", "Panama"]);
-    let listings: Vec<_> = prepared
-        .batch
-        .listings
-        .iter()
-        .filter(|(_, l)| l.entity == "ofac-306")
-        .map(|(_, l)| l)
-        .collect();
+    let listings = lists::listings_of(&prepared, "ofac-306");
     assert_eq!(listings.len(), 1);
     assert_eq!(
         (
@@ -320,12 +295,9 @@ fn entries_field_by_field() {
         zomor.notes.as_deref(),
         Some("DOB 19 Apr 1947; POB Nahia, Giza, Egypt; Gender Male")
     );
-    let sdgt: Vec<_> = prepared
-        .batch
-        .listings
-        .iter()
-        .filter(|(_, l)| l.entity == "ofac-2677")
-        .map(|(_, l)| l.program.as_deref())
+    let sdgt: Vec<_> = lists::listings_of(&prepared, "ofac-2677")
+        .into_iter()
+        .map(|l| l.program.as_deref())
         .collect();
     assert_eq!(sdgt, vec![Some("SDGT")]);
 
@@ -403,11 +375,9 @@ fn edit_line(dir: &Path, file: &str, line: usize, edit: impl Fn(&str) -> String)
     std::fs::write(&path, lines.join("\n")).unwrap();
 }
 
+/// The input error reading the set in `dir` gives.
 fn refused(dir: &Path) -> String {
-    match read(dir) {
-        Err(ImportError::Input(error)) => error.to_string(),
-        other => panic!("expected an input error, got {other:?}"),
-    }
+    lists::input_error(Format::OfacCsv, dir)
 }
 
 #[test]
@@ -557,17 +527,12 @@ fn other_layouts_are_refused_naming_the_set() {
 #[test]
 fn applying_twice_changes_nothing_and_the_set_follows_its_lone_sdn_csv() {
     let set = published_set();
-    let (_dir, engine) = common::empty_engine();
     // The set is the same dataset as the lone sdn.csv, richer: a later release of it.
     let lone = import::read(Format::OfacSdn, &set.path().join("sdn.csv"), None).unwrap();
-    let first = engine
-        .apply_with(&lone.batch, &lone.record, release("2022-01-30"))
-        .unwrap();
+    let (_dir, engine, first) = lists::applied_to_empty(&lone, Some(day("2022-01-30")));
     assert_eq!(first.entities_added, 9_043);
     let prepared = read(set.path()).unwrap();
-    let richer = engine
-        .apply_with(&prepared.batch, &prepared.record, release("2022-01-31"))
-        .unwrap();
+    let richer = lists::apply_release(&engine, &prepared, Some(day("2022-01-31")));
     assert_eq!((richer.added(), richer.ended()), (0, 0), "{richer:?}");
     // Changed: the entries add.csv gives some address text or remark for, or alt.csv a name.
     let listed: HashSet<String> = lone.batch.entities.iter().map(|(_, e)| e.id.clone()).collect();
@@ -583,33 +548,24 @@ fn applying_twice_changes_nothing_and_the_set_follows_its_lone_sdn_csv() {
     );
     enriched.retain(|ent_num| listed.contains(&format!("ofac-{ent_num}")));
     assert_eq!(richer.entities_changed as usize, enriched.len(), "{richer:?}");
-    let bnc = engine.read(|s| s.entity_detail("ofac-306")).unwrap().unwrap();
+    let bnc = lists::detail(&engine, "ofac-306");
     assert_eq!(bnc.entity.addresses.len(), 4);
 
-    let again = engine
-        .apply_with(&prepared.batch, &prepared.record, release("2022-01-31"))
-        .unwrap();
+    let again = lists::apply_release(&engine, &prepared, Some(day("2022-01-31")));
     assert!(again.is_unchanged(), "{again:?}");
     let reread = read(set.path()).unwrap();
-    let again = engine
-        .apply_with(&reread.batch, &reread.record, release("2022-01-31"))
-        .unwrap();
+    let again = lists::apply_release(&engine, &reread, Some(day("2022-01-31")));
     assert!(again.is_unchanged(), "a second read is the same batch: {again:?}");
 }
 
 #[test]
 fn a_later_release_without_an_entry_ends_its_listings() {
     let set = published_set();
-    let (_dir, engine) = common::empty_engine();
     let full = read(set.path()).unwrap();
-    engine
-        .apply_with(&full.batch, &full.record, release("2022-01-31"))
-        .unwrap();
+    let (_dir, engine, _) = lists::applied_to_empty(&full, Some(day("2022-01-31")));
     // Banco Nacional de Cuba leaves sdn.csv; its add.csv and alt.csv rows stay behind.
     let later = tempfile::tempdir().unwrap();
-    for name in ["add.csv", "alt.csv"] {
-        std::fs::copy(set.path().join(name), later.path().join(name)).unwrap();
-    }
+    lists::copy_files(set.path(), later.path(), &["add.csv", "alt.csv"]);
     let sdn = std::fs::read_to_string(set.path().join("sdn.csv")).unwrap();
     let without: String = sdn
         .lines()
@@ -621,41 +577,12 @@ fn a_later_release_without_an_entry_ends_its_listings() {
     let trimmed = read(later.path()).unwrap();
     assert_eq!(trimmed.skipped["add.csv rows naming no sdn.csv entry"], 1 + 4);
     assert_eq!(trimmed.skipped["alt.csv rows naming no sdn.csv entry"], 1);
-    let report = engine
-        .apply_with(&trimmed.batch, &trimmed.record, release("2022-02-15"))
-        .unwrap();
+    let report = lists::apply_release(&engine, &trimmed, Some(day("2022-02-15")));
     assert_eq!(report.listings_ended, 1, "{report:?}");
-    let bnc = engine.read(|s| s.entity_detail("ofac-306")).unwrap().unwrap();
+    let bnc = lists::detail(&engine, "ofac-306");
     assert_eq!(bnc.listings.len(), 1);
-    assert_eq!(
-        bnc.listings[0].end_date,
-        Some("2022-02-15".parse::<Date>().unwrap())
-    );
+    assert_eq!(bnc.listings[0].end_date, Some(day("2022-02-15")));
     assert_eq!(bnc.entity.name, "BANCO NACIONAL DE CUBA", "ended, not deleted");
-}
-
-/// Reads the whole real set many times; `cargo test --release --test import_ofac_csv -- --ignored
-/// --nocapture` prints the reader's rate.
-#[test]
-#[ignore]
-fn reader_speed() {
-    let set = published_set();
-    let rows = ["sdn.csv", "add.csv", "alt.csv"]
-        .iter()
-        .map(|f| records(&set.path().join(f)).len())
-        .sum::<usize>();
-    let mut best = std::time::Duration::MAX;
-    for _ in 0..10 {
-        let started = std::time::Instant::now();
-        let prepared = read(set.path()).unwrap();
-        best = best.min(started.elapsed());
-        assert_eq!(prepared.batch.entities.len(), 9_043);
-    }
-    println!(
-        "ofac-csv read (checksum included): best of 10 {best:.2?}: {:.0} entries/s, {:.0} rows/s",
-        9_043.0 / best.as_secs_f64(),
-        rows as f64 / best.as_secs_f64()
-    );
 }
 
 /// Windows of each file of the real set, so each case stays quick.

@@ -5,19 +5,13 @@
 
 mod common;
 
+use common::lists::{self, entity, input_error, shared, write_copy};
 use ownergraph::import::{self, Format, ImportError, Prepared};
-use ownergraph::model::{prop, Entity, Listing, Schema};
-use ownergraph::store::ApplyMode;
+use ownergraph::model::{prop, Entity, Schema};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-fn shared(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(path)
-}
 
 fn consolidated_path() -> PathBuf {
     shared("ofac-consolidated-2025-03-28/consolidated.xml")
@@ -90,24 +84,11 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
 }
 
-fn entity<'a>(prepared: &'a Prepared, id: &str) -> &'a Entity {
-    &prepared
-        .batch
-        .entities
-        .iter()
-        .find(|(_, e)| e.id == id)
-        .unwrap_or_else(|| panic!("{id} is read"))
-        .1
-}
-
 /// `(list, program, start date, citation)` of an entity's listings, in the file's order.
 fn listings(prepared: &Prepared, id: &str) -> Vec<(String, String, Option<String>, String)> {
-    prepared
-        .batch
-        .listings
-        .iter()
-        .filter(|(_, l)| l.entity == id)
-        .map(|(_, l)| {
+    lists::listings_of(prepared, id)
+        .into_iter()
+        .map(|l| {
             (
                 l.list.clone(),
                 l.program.clone().unwrap(),
@@ -275,11 +256,97 @@ fn consolidated_file_counts_match_the_file_text() {
 fn consolidated_records_field_by_field() {
     let prepared = consolidated();
 
+    // The listings of the entries below, in the file's order.
+    for (id, expected) in [
+        (
+            "ofac-cons-9647",
+            vec![
+                listing("NS-PLC List", "NS-PLC", None, "OFAC NS-PLC List, entry 9647"),
+                listing("SDN List", "SDGT", None, "OFAC SDN List, entry 9647"),
+            ],
+        ),
+        (
+            "ofac-cons-30882",
+            vec![listing(
+                "NS-CMIC List",
+                "CMIC-EO13959",
+                Some("2021-06-03"),
+                "OFAC NS-CMIC List, entry 30882",
+            )],
+        ),
+        (
+            "ofac-cons-17018",
+            vec![
+                listing(
+                    "SSI List",
+                    "UKRAINE-EO13662",
+                    None,
+                    "OFAC SSI List, entry 17018 (EO 13662 Directive 1)",
+                ),
+                listing(
+                    "NS-MBS List",
+                    "RUSSIA-EO14024",
+                    Some("2022-02-24"),
+                    "OFAC NS-MBS List, entry 17018 (EO 14024 Directive 3)",
+                ),
+                listing(
+                    "CAPTA List",
+                    "RUSSIA-EO14024",
+                    Some("2022-02-24"),
+                    "OFAC CAPTA List, entry 17018 (EO 14024 Directive 2)",
+                ),
+                listing("SDN List", "RUSSIA-EO14024", None, "OFAC SDN List, entry 17018"),
+            ],
+        ),
+        (
+            "ofac-cons-15268",
+            vec![listing(
+                "CAPTA List",
+                "561-Related",
+                None,
+                "OFAC CAPTA List, entry 15268",
+            )],
+        ),
+        (
+            "ofac-cons-50476",
+            vec![listing(
+                "NS-MBS List",
+                "ILLICIT-DRUGS-EO14059",
+                None,
+                "OFAC NS-MBS List, entry 50476 (EO 14059)",
+            )],
+        ),
+        (
+            "ofac-cons-46072",
+            vec![listing(
+                "NS-MBS List",
+                "BURMA-EO14014",
+                Some("2023-10-31"),
+                "OFAC NS-MBS List, entry 46072 (EO 14014 Directive 1)",
+            )],
+        ),
+        // Menu-based CAATSA sanctions.
+        (
+            "ofac-cons-27016",
+            vec![listing(
+                "NS-MBS List",
+                "CAATSA - RUSSIA",
+                None,
+                "OFAC NS-MBS List, entry 27016 (CAATSA Section 235)",
+            )],
+        ),
+    ] {
+        assert_eq!(listings(prepared, id), expected, "{id}");
+    }
+
     // An NS-PLC member who is also an SDN (SDGT).
     let zahhar = entity(prepared, "ofac-cons-9647");
-    assert_eq!(zahhar.schema, Schema::Person);
-    assert_eq!(zahhar.name, "ZAHHAR, Mahmoud Khaled");
-    assert_eq!(zahhar.aliases, ["AL ZAHAR, Mahmoud Khaled"]);
+    lists::assert_named(
+        zahhar,
+        Schema::Person,
+        "ZAHHAR, Mahmoud Khaled",
+        &["AL ZAHAR, Mahmoud Khaled"],
+    );
     assert_eq!(
         strs(zahhar.property(prop::WEAK_ALIAS)),
         ["ZAHAR, Mahmoud", "AL-ZAHAR, Mahmoud"]
@@ -300,27 +367,20 @@ fn consolidated_records_field_by_field() {
         zahhar.source.as_deref(),
         Some("OFAC consolidated (non-SDN) list, entry 9647")
     );
-    assert_eq!(
-        listings(prepared, "ofac-cons-9647"),
-        [
-            listing("NS-PLC List", "NS-PLC", None, "OFAC NS-PLC List, entry 9647"),
-            listing("SDN List", "SDGT", None, "OFAC SDN List, entry 9647"),
-        ]
-    );
 
     // A CMIC company: its listing date, identifiers of the company and of its securities.
     let telecom = entity(prepared, "ofac-cons-30882");
-    assert_eq!(telecom.schema, Schema::LegalEntity);
-    assert_eq!(telecom.name, "CHINA TELECOM CORPORATION LIMITED");
     // OFAC's own a.k.a. spellings, then the issuer names its securities trade under.
-    assert_eq!(
-        telecom.aliases,
-        [
+    lists::assert_named(
+        telecom,
+        Schema::LegalEntity,
+        "CHINA TELECOM CORPORATION LIMITED",
+        &[
             "CHINA TELECOM",
             "CHINA TELECOM CO., LTD",
             "CHINA TELECOM CORP LTD",
-            "China Telecom Corporation Limited.Co.Ltd"
-        ]
+            "China Telecom Corporation Limited.Co.Ltd",
+        ],
     );
     let uscc = &telecom.identifiers[0];
     assert_eq!(
@@ -358,15 +418,6 @@ fn consolidated_records_field_by_field() {
         !notes.contains("Listing Date"),
         "the listing date is the listing's start: {notes}"
     );
-    assert_eq!(
-        listings(prepared, "ofac-cons-30882"),
-        [listing(
-            "NS-CMIC List",
-            "CMIC-EO13959",
-            Some("2021-06-03"),
-            "OFAC NS-CMIC List, entry 30882"
-        )]
-    );
 
     // Sberbank: sectoral sanctions, the CAPTA directive, new debt and equity, and blocked.
     let sberbank = entity(prepared, "ofac-cons-17018");
@@ -386,30 +437,6 @@ fn consolidated_records_field_by_field() {
         .identifiers
         .iter()
         .any(|i| i.scheme == "SWIFT/BIC" && i.value == "SABRRUMM" && i.country.is_none()));
-    assert_eq!(
-        listings(prepared, "ofac-cons-17018"),
-        [
-            listing(
-                "SSI List",
-                "UKRAINE-EO13662",
-                None,
-                "OFAC SSI List, entry 17018 (EO 13662 Directive 1)"
-            ),
-            listing(
-                "NS-MBS List",
-                "RUSSIA-EO14024",
-                Some("2022-02-24"),
-                "OFAC NS-MBS List, entry 17018 (EO 14024 Directive 3)"
-            ),
-            listing(
-                "CAPTA List",
-                "RUSSIA-EO14024",
-                Some("2022-02-24"),
-                "OFAC CAPTA List, entry 17018 (EO 14024 Directive 2)"
-            ),
-            listing("SDN List", "RUSSIA-EO14024", None, "OFAC SDN List, entry 17018"),
-        ]
-    );
 
     // The one bank of the former Part 561 List, now on the CAPTA List.
     let kunlun = entity(prepared, "ofac-cons-15268");
@@ -429,15 +456,6 @@ fn consolidated_records_field_by_field() {
         .as_deref()
         .unwrap()
         .starts_with("United States financial institutions are prohibited"));
-    assert_eq!(
-        listings(prepared, "ofac-cons-15268"),
-        [listing(
-            "CAPTA List",
-            "561-Related",
-            None,
-            "OFAC CAPTA List, entry 15268"
-        )]
-    );
 
     // Menu-based sanctions under E.O. 14059 on a person.
     let martelly = entity(prepared, "ofac-cons-50476");
@@ -464,15 +482,6 @@ fn consolidated_records_field_by_field() {
         martelly.countries,
         ["United States", "Haiti", "Dominican Republic"]
     );
-    assert_eq!(
-        listings(prepared, "ofac-cons-50476"),
-        [listing(
-            "NS-MBS List",
-            "ILLICIT-DRUGS-EO14059",
-            None,
-            "OFAC NS-MBS List, entry 50476 (EO 14059)"
-        )]
-    );
 
     // A directive of E.O. 14014 on a state enterprise; company facts as properties.
     let moge = entity(prepared, "ofac-cons-46072");
@@ -485,15 +494,6 @@ fn consolidated_records_field_by_field() {
         strs(moge.property(prop::CLASSIFICATION)),
         ["State-Owned Enterprise"]
     );
-    assert_eq!(
-        listings(prepared, "ofac-cons-46072"),
-        [listing(
-            "NS-MBS List",
-            "BURMA-EO14014",
-            Some("2023-10-31"),
-            "OFAC NS-MBS List, entry 46072 (EO 14014 Directive 1)"
-        )]
-    );
 
     // A foreign sanctions evader: citizenship and a passport with its country.
     let evader = entity(prepared, "ofac-cons-26182");
@@ -503,17 +503,6 @@ fn consolidated_records_field_by_field() {
     assert_eq!(evader.identifiers[0].scheme, "Passport");
     assert_eq!(evader.identifiers[0].country.as_deref(), Some("Turkey"));
     assert_eq!(listings(prepared, "ofac-cons-26182")[0].0, "FSE List");
-
-    // Menu-based CAATSA sanctions.
-    assert_eq!(
-        listings(prepared, "ofac-cons-27016"),
-        [listing(
-            "NS-MBS List",
-            "CAATSA - RUSSIA",
-            None,
-            "OFAC NS-MBS List, entry 27016 (CAATSA Section 235)"
-        )]
-    );
 
     // Registration facts: the country of registration, the date of establishment as ISO.
     let with_registration: Vec<&Entity> = prepared
@@ -568,12 +557,9 @@ fn sdn_list_reads_as_the_sdn_list() {
         });
     for e in &raw {
         let id = format!("ofac-{}", e.uid);
-        let programs: BTreeSet<&str> = prepared
-            .batch
-            .listings
-            .iter()
-            .filter(|(_, l)| l.entity == id)
-            .map(|(_, l)| l.program.as_deref().unwrap())
+        let programs: BTreeSet<&str> = lists::listings_of(&prepared, &id)
+            .into_iter()
+            .map(|l| l.program.as_deref().unwrap())
             .collect();
         assert_eq!(programs, csv_programs[id.as_str()], "{id}");
         assert_eq!(entity(&prepared, &id).name, entity(&csv, &id).name, "{id}");
@@ -679,20 +665,9 @@ fn sdn_list_reads_as_the_sdn_list() {
     );
 }
 
-/// A copy of `text` under `name` in a fresh temporary directory.
-fn write_copy(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
-}
-
+/// The input error reading `path` gives.
 fn read_error(path: &Path) -> String {
-    match import::read(Format::OfacXml, path, None) {
-        Err(ImportError::Input(e)) => e.to_string(),
-        Err(other) => panic!("an input error, not {other}"),
-        Ok(_) => panic!("{} should be refused", path.display()),
-    }
+    input_error(Format::OfacXml, path)
 }
 
 #[test]
@@ -701,82 +676,58 @@ fn damaged_copies_fail_naming_file_line_and_field() {
     let raw = raw_entries(text);
     let kunlun = raw.iter().find(|e| e.uid == "15268").unwrap();
 
-    // An unknown sdnType, on the line of the element.
-    let at = text.find(kunlun.xml).unwrap() + kunlun.xml.find("<sdnType>").unwrap();
-    let damaged = text.replacen(
+    let sdn_type = text.replacen(
         "<sdnType>Entity</sdnType>\n    <remarks>United States",
         "<sdnType>Bank</sdnType>\n    <remarks>United States",
         1,
     );
-    assert_ne!(damaged, text);
-    let (_dir, path) = write_copy("consolidated.xml", &damaged);
-    assert_eq!(
-        read_error(&path),
-        format!(
-            "{}:{}: sdnType: unknown type \"Bank\"; expected Individual, Entity, Vessel or Aircraft",
-            path.display(),
-            line_of(text, at)
-        )
-    );
-
-    // A uid used twice.
-    let second = &raw[1];
-    let damaged = text.replacen(
-        &format!("<uid>{}</uid>", second.uid),
-        &format!("<uid>{}</uid>", raw[0].uid),
-        1,
-    );
-    let (_dir, path) = write_copy("consolidated.xml", &damaged);
-    assert_eq!(
-        read_error(&path),
-        format!(
-            "{}:{}: uid: {} already used at line {}",
-            path.display(),
+    assert_ne!(sdn_type, text);
+    let (first, second) = (&raw[0], &raw[1]);
+    let listed = "<idNumber>03 Jun 2021</idNumber>";
+    // (the damaged text, the line named, the field and its problem).
+    let cases = [
+        // An unknown sdnType, on the line of the element.
+        (
+            sdn_type,
+            line_of(
+                text,
+                text.find(kunlun.xml).unwrap() + kunlun.xml.find("<sdnType>").unwrap(),
+            ),
+            "sdnType: unknown type \"Bank\"; expected Individual, Entity, Vessel or Aircraft".to_string(),
+        ),
+        // A uid used twice.
+        (
+            text.replacen(
+                &format!("<uid>{}</uid>", second.uid),
+                &format!("<uid>{}</uid>", first.uid),
+                1,
+            ),
             second.line,
-            raw[0].uid,
-            raw[0].line
-        )
-    );
-
-    // An entry cut out: the file's Record_Count no longer holds.
-    let damaged = text.replacen(kunlun.xml, "", 1);
-    let (_dir, path) = write_copy("consolidated.xml", &damaged);
-    assert_eq!(
-        read_error(&path),
-        format!(
-            "{}:{}: Record_Count: the file says 443 entries but holds 442; is it cut short or edited?",
-            path.display(),
-            line_of(text, text.find("<Record_Count>").unwrap())
-        )
-    );
-
-    // A listing date that is no date.
-    let at = text.find("<idNumber>03 Jun 2021</idNumber>").unwrap();
-    let damaged = text.replacen(
-        "<idNumber>03 Jun 2021</idNumber>",
-        "<idNumber>03 Jun 20021</idNumber>",
-        1,
-    );
-    let (_dir, path) = write_copy("consolidated.xml", &damaged);
-    assert_eq!(
-        read_error(&path),
-        format!(
-            "{}:{}: Listing Date (CMIC): \"03 Jun 20021\" is not a date such as 03 Jun 2021",
-            path.display(),
-            line_of(text, at)
-        )
-    );
-
-    // A Publish_Date in another layout.
-    let damaged = text.replacen("03/28/2025", "2025-03-28", 1);
-    let (_dir, path) = write_copy("consolidated.xml", &damaged);
-    assert_eq!(
-        read_error(&path),
-        format!(
-            "{}:4: Publish_Date: \"2025-03-28\" is not a date of the form MM/DD/YYYY",
-            path.display()
-        )
-    );
+            format!("uid: {} already used at line {}", first.uid, first.line),
+        ),
+        // An entry cut out: the file's Record_Count no longer holds.
+        (
+            text.replacen(kunlun.xml, "", 1),
+            line_of(text, text.find("<Record_Count>").unwrap()),
+            "Record_Count: the file says 443 entries but holds 442; is it cut short or edited?".to_string(),
+        ),
+        // A listing date that is no date.
+        (
+            text.replacen(listed, "<idNumber>03 Jun 20021</idNumber>", 1),
+            line_of(text, text.find(listed).unwrap()),
+            "Listing Date (CMIC): \"03 Jun 20021\" is not a date such as 03 Jun 2021".to_string(),
+        ),
+        // A Publish_Date in another layout.
+        (
+            text.replacen("03/28/2025", "2025-03-28", 1),
+            4,
+            "Publish_Date: \"2025-03-28\" is not a date of the form MM/DD/YYYY".to_string(),
+        ),
+    ];
+    for (damaged, line, problem) in cases {
+        let (_dir, path) = write_copy("consolidated.xml", &damaged);
+        assert_eq!(read_error(&path), format!("{}:{line}: {problem}", path.display()));
+    }
 
     // Broken XML: an element closed by the wrong tag.
     let at = text.find("<lastName>HANIYA</lastName>").unwrap();
@@ -866,20 +817,13 @@ fn unknown_fields_are_kept_in_notes_and_counted() {
 
 #[test]
 fn reapplying_the_same_file_changes_nothing() {
-    let (_dir, engine) = common::empty_engine();
     let prepared = import::read(Format::OfacXml, &consolidated_path(), None).unwrap();
-    let mode = ApplyMode {
-        release: prepared.published,
-        dry_run: false,
-    };
-    let first = engine
-        .apply_with(&prepared.batch, &prepared.record, mode)
-        .unwrap();
+    let (_dir, engine, first) = lists::applied_to_empty(&prepared, prepared.published);
     assert_eq!(first.entities_added, 443);
     assert_eq!(first.listings_added as usize, prepared.batch.listings.len());
     assert_eq!(first.relations_added as usize, prepared.batch.relations.len());
     let again = import::read(Format::OfacXml, &consolidated_path(), None).unwrap();
-    let second = engine.apply_with(&again.batch, &again.record, mode).unwrap();
+    let second = lists::apply_release(&engine, &again, prepared.published);
     assert!(second.is_unchanged(), "{second:?}");
     let stored = engine.read(|s| s.listings_of("ofac-cons-17018")).unwrap();
     assert_eq!(stored.len(), 4);
@@ -907,24 +851,13 @@ fn a_later_release_without_an_entry_ends_its_listings() {
     let (_db, engine) = common::empty_engine();
     for path in [&first, &second] {
         let prepared = import::read(Format::OfacXml, path, None).unwrap();
-        let mode = ApplyMode {
-            release: prepared.published,
-            dry_run: false,
-        };
-        engine
-            .apply_with(&prepared.batch, &prepared.record, mode)
-            .unwrap();
+        lists::apply_release(&engine, &prepared, prepared.published);
     }
-    let ends = |id: &str| -> Vec<Option<String>> {
-        engine
-            .read(|s| s.listings_of(id))
-            .unwrap()
-            .iter()
-            .map(|l: &Listing| l.end_date.map(|d| d.to_string()))
-            .collect()
-    };
-    assert_eq!(ends("ofac-cons-50476"), [Some("2025-04-04".to_string())]);
-    assert_eq!(ends("ofac-cons-9647"), [None, None]);
+    assert_eq!(
+        lists::ends(&engine, "ofac-cons-50476"),
+        [Some("2025-04-04".to_string())]
+    );
+    assert_eq!(lists::ends(&engine, "ofac-cons-9647"), [None, None]);
 }
 
 /// One way of damaging the file.
@@ -1011,9 +944,7 @@ proptest! {
                 }
             }
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("consolidated.xml");
-        std::fs::write(&path, &bytes).unwrap();
+        let (_dir, path) = write_copy("consolidated.xml", &bytes);
         match import::read(Format::OfacXml, &path, None) {
             Ok(prepared) => {
                 let (_db, engine) = common::empty_engine();
@@ -1028,51 +959,5 @@ proptest! {
             }
             Err(other) => prop_assert!(false, "unexpected error kind: {}", other),
         }
-    }
-}
-
-/// Reader throughput: `cargo test --release --test import_ofac_xml -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn read_speed() {
-    let text = consolidated_text();
-    let raw = raw_entries(text);
-    // The real file, then 100 copies of its entries under fresh uids, for a steadier figure.
-    let copies = 100;
-    let head_end = text.find("  <sdnEntry>").unwrap();
-    let mut big = text[..head_end].replacen(
-        "<Record_Count>443</Record_Count>",
-        &format!("<Record_Count>{}</Record_Count>", raw.len() * copies),
-        1,
-    );
-    for copy in 0..copies {
-        for e in &raw {
-            let uid = e.uid.parse::<u64>().unwrap() + copy as u64 * 1_000_000;
-            big.push_str("  ");
-            big.push_str(
-                &e.xml
-                    .replacen(&format!("<uid>{}</uid>", e.uid), &format!("<uid>{uid}</uid>"), 1),
-            );
-            big.push('\n');
-        }
-    }
-    big.push_str("</sdnList>\n");
-    let (_dir, path) = write_copy("big.xml", &big);
-    for (label, path, records) in [
-        ("real file", consolidated_path(), raw.len()),
-        ("100 copies", path, raw.len() * copies),
-    ] {
-        let started = std::time::Instant::now();
-        let rounds = if records < 1000 { 20 } else { 3 };
-        for _ in 0..rounds {
-            let prepared = import::read(Format::OfacXml, &path, None).unwrap();
-            assert_eq!(prepared.batch.entities.len(), records);
-        }
-        let seconds = started.elapsed().as_secs_f64() / rounds as f64;
-        println!(
-            "{label}: {records} records in {:.1} ms: {:.0} records/s",
-            seconds * 1000.0,
-            records as f64 / seconds
-        );
     }
 }

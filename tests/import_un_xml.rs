@@ -4,14 +4,14 @@
 
 mod common;
 
+use common::lists::{self, day, entry, line_of};
 use ownergraph::import::{self, Format, ImportError, Prepared};
-use ownergraph::model::{prop, Date, Entity, Identifier, Listing, Schema};
-use ownergraph::store::ApplyMode;
+use ownergraph::model::{prop, Identifier, Schema};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
 fn un_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/un-sc-2025-04-19/consolidated.xml")
+    lists::shared("un-sc-2025-04-19/consolidated.xml")
 }
 
 fn un_text() -> String {
@@ -20,45 +20,6 @@ fn un_text() -> String {
 
 fn read(path: &Path) -> Result<Prepared, ImportError> {
     import::read(Format::UnXml, path, None)
-}
-
-fn day(text: &str) -> Date {
-    text.parse().unwrap()
-}
-
-/// The entity with `id` and its listing.
-fn entry<'a>(prepared: &'a Prepared, id: &str) -> (u64, &'a Entity, &'a Listing) {
-    let (origin, entity) = prepared
-        .batch
-        .entities
-        .iter()
-        .find(|(_, e)| e.id == id)
-        .unwrap_or_else(|| panic!("{id} is read"));
-    let listings: Vec<&Listing> = prepared
-        .batch
-        .listings
-        .iter()
-        .map(|(_, l)| l)
-        .filter(|l| l.entity == id)
-        .collect();
-    assert_eq!(listings.len(), 1, "{id}: one listing");
-    (origin.line, entity, listings[0])
-}
-
-/// The 1-based line of the first occurrence of `needle` in `text`.
-fn line_of(text: &str, needle: &str) -> u64 {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle} is in the file"));
-    text[..at].matches('\n').count() as u64 + 1
-}
-
-/// Writes `text` as `consolidated.xml` in a fresh temporary directory.
-fn write_copy(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("consolidated.xml");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
 }
 
 /// The file's text with the record holding `reference` removed.
@@ -120,12 +81,7 @@ fn the_whole_list_reads_with_counts_that_match_the_file() {
         let written = text
             .matches(&format!("<UN_LIST_TYPE>{regime}</UN_LIST_TYPE>"))
             .count();
-        let listed = batch
-            .listings
-            .iter()
-            .filter(|(_, l)| l.program.as_deref() == Some(regime))
-            .count();
-        assert_eq!(listed, written, "{regime}");
+        assert_eq!(lists::listed_under(&prepared, regime), written, "{regime}");
         assert!(written > 0);
     }
     // Every listing carries its date, its list and its citation.
@@ -174,16 +130,16 @@ fn entries_field_by_field() {
 
     let (line, mullah, listing) = entry(&prepared, "un-TAi.005");
     assert_eq!(line, line_of(&text, "<INDIVIDUAL>"), "the record's own line");
-    assert_eq!(mullah.schema, Schema::Person);
-    assert_eq!(mullah.name, "MUHAMMAD TAHER ANWARI");
-    assert_eq!(
-        mullah.aliases,
-        [
+    lists::assert_named(
+        mullah,
+        Schema::Person,
+        "MUHAMMAD TAHER ANWARI",
+        &[
             "محمد طاهر أنوري",
             "Mohammad Taher Anwari",
             "Muhammad Tahir Anwari",
-            "Mohammad Tahre Anwari"
-        ]
+            "Mohammad Tahre Anwari",
+        ],
     );
     assert_eq!(mullah.property(prop::WEAK_ALIAS), ["Haji Mudir"]);
     assert_eq!(mullah.property(prop::TITLE), ["Mullah"]);
@@ -290,60 +246,57 @@ fn entries_field_by_field() {
 #[test]
 fn damage_is_refused_naming_file_line_and_field() {
     let text = un_text();
-    let refused = |damaged: String| -> String {
-        let (_dir, path) = write_copy(&damaged);
-        let err = read(&path).expect_err("damaged input is refused").to_string();
-        let prefix = format!("{}:", path.display());
-        assert!(err.starts_with(&prefix), "{err}");
-        err[prefix.len()..].to_string()
-    };
-
-    let listed = "<LISTED_ON>2001-02-23</LISTED_ON>";
-    let line = line_of(&text, listed);
-    assert_eq!(
-        refused(text.replacen(listed, "<LISTED_ON>2001-02-30</LISTED_ON>", 1)),
-        format!("{line}: LISTED_ON: \"2001-02-30\" is not a date of the form YYYY-MM-DD")
-    );
-
-    let year = "<YEAR>1961</YEAR>";
-    let line = line_of(&text, year);
-    assert_eq!(
-        refused(text.replacen(year, "<YEAR>61</YEAR>", 1)),
-        format!("{line}: YEAR: \"61\" is not a year (YYYY)")
-    );
-
-    // The second entry takes the first one's reference number.
-    let second = "<REFERENCE_NUMBER>TAi.007</REFERENCE_NUMBER>";
+    let refused = |damaged: String| lists::refusal(Format::UnXml, "consolidated.xml", &damaged);
     let first_line = line_of(&text, "<INDIVIDUAL>");
-    let second_line = line_of(&text, "<DATAID>110554</DATAID>") - 1;
-    assert_eq!(
-        refused(text.replacen(second, "<REFERENCE_NUMBER>TAi.005</REFERENCE_NUMBER>", 1)),
-        format!("{second_line}: REFERENCE_NUMBER: TAi.005 already used at line {first_line}")
-    );
-
-    assert_eq!(
-        refused(text.replacen(
+    let stamp = "dateGenerated='2025-04-19T23:00:04.625Z'";
+    let reused = format!("REFERENCE_NUMBER: TAi.005 already used at line {first_line}");
+    // (text replaced, its damaged form, the line named, the problem).
+    let cases = [
+        (
+            "<LISTED_ON>2001-02-23</LISTED_ON>",
+            "<LISTED_ON>2001-02-30</LISTED_ON>",
+            line_of(&text, "<LISTED_ON>2001-02-23</LISTED_ON>"),
+            "LISTED_ON: \"2001-02-30\" is not a date of the form YYYY-MM-DD",
+        ),
+        (
+            "<YEAR>1961</YEAR>",
+            "<YEAR>61</YEAR>",
+            line_of(&text, "<YEAR>1961</YEAR>"),
+            "YEAR: \"61\" is not a year (YYYY)",
+        ),
+        // The second entry takes the first one's reference number.
+        (
+            "<REFERENCE_NUMBER>TAi.007</REFERENCE_NUMBER>",
+            "<REFERENCE_NUMBER>TAi.005</REFERENCE_NUMBER>",
+            line_of(&text, "<DATAID>110554</DATAID>") - 1,
+            reused.as_str(),
+        ),
+        (
             "<REFERENCE_NUMBER>TAi.005</REFERENCE_NUMBER>",
             "<REFERENCE_NUMBER/>",
-            1
-        )),
-        format!(
-            "{first_line}: REFERENCE_NUMBER: is empty; every UN entry has a reference number such as QDi.001"
-        )
-    );
-    assert_eq!(
-        refused(text.replacen("<UN_LIST_TYPE>Taliban</UN_LIST_TYPE>", "", 1)),
-        format!("{first_line}: UN_LIST_TYPE: is empty; entry TAi.005 names no sanctions regime")
-    );
-
-    let stamp = "dateGenerated='2025-04-19T23:00:04.625Z'";
-    assert_eq!(
-        refused(text.replacen(stamp, "dateGenerated='19/04/2025'", 1)),
-        format!(
-            "{}: dateGenerated: \"19/04/2025\" is not a date (YYYY-MM-DD, optionally with a time)",
-            line_of(&text, stamp)
-        )
-    );
+            first_line,
+            "REFERENCE_NUMBER: is empty; every UN entry has a reference number such as QDi.001",
+        ),
+        (
+            "<UN_LIST_TYPE>Taliban</UN_LIST_TYPE>",
+            "",
+            first_line,
+            "UN_LIST_TYPE: is empty; entry TAi.005 names no sanctions regime",
+        ),
+        (
+            stamp,
+            "dateGenerated='19/04/2025'",
+            line_of(&text, stamp),
+            "dateGenerated: \"19/04/2025\" is not a date (YYYY-MM-DD, optionally with a time)",
+        ),
+    ];
+    for (original, damaged, line, problem) in cases {
+        assert_eq!(
+            refused(text.replacen(original, damaged, 1)),
+            format!("{line}: {problem}"),
+            "{original}"
+        );
+    }
 
     // Not well-formed: an element closed by another name.
     let closing = "</SECOND_NAME>";
@@ -357,22 +310,15 @@ fn damage_is_refused_naming_file_line_and_field() {
 
 #[test]
 fn files_of_other_formats_are_refused_by_their_root() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    for (file, root, line) in [
-        ("ca-sema-2025/sema.xml", "data-set", 2),
-        ("ofac-consolidated-2025-03-28/consolidated.xml", "sdnList", 2),
-    ] {
-        let path = data.join(file);
-        let err = read(&path).expect_err("another format is refused").to_string();
-        assert_eq!(
-            err,
-            format!(
-                "{}:{line}: root: the root element is <{root}>; the UN Security Council consolidated list (un-xml) has <CONSOLIDATED_LIST>: is this a file of another format?",
-                path.display()
-            )
-        );
-    }
-    let csv = data.join("ofac-sdn-2024-05-03/sdn.csv");
+    lists::assert_refused_by_root(
+        Format::UnXml,
+        "the UN Security Council consolidated list (un-xml) has <CONSOLIDATED_LIST>",
+        &[
+            ("ca-sema-2025/sema.xml", "data-set", 2),
+            ("ofac-consolidated-2025-03-28/consolidated.xml", "sdnList", 2),
+        ],
+    );
+    let csv = lists::shared("ofac-sdn-2024-05-03/sdn.csv");
     let err = read(&csv).expect_err("CSV is refused").to_string();
     assert!(err.contains(": root: ") || err.contains(": xml: "), "{err}");
     assert!(
@@ -385,34 +331,10 @@ fn files_of_other_formats_are_refused_by_their_root() {
 fn applying_twice_changes_nothing_and_a_later_release_ends_what_it_lacks() {
     let text = un_text();
     let full = read(&un_file()).unwrap();
-    let (_dir, engine) = common::empty_engine();
-    let first = engine
-        .apply_with(
-            &full.batch,
-            &full.record,
-            ApplyMode {
-                release: full.published,
-                dry_run: false,
-            },
-        )
-        .unwrap();
+    let (_dir, engine, first) = lists::applied_twice(&full, full.published);
     assert_eq!(first.entities_added, 877);
     assert_eq!(first.listings_added, 877);
-    let again = engine
-        .apply_with(
-            &full.batch,
-            &full.record,
-            ApplyMode {
-                release: full.published,
-                dry_run: false,
-            },
-        )
-        .unwrap();
-    assert!(
-        again.is_unchanged(),
-        "the same release again changes nothing: {again:?}"
-    );
-    let detail = engine.read(|s| s.entity_detail("un-TAi.005")).unwrap().unwrap();
+    let detail = lists::detail(&engine, "un-TAi.005");
     assert_eq!(
         detail.entity.property(prop::WEAK_ALIAS),
         ["Haji Mudir"],
@@ -420,45 +342,16 @@ fn applying_twice_changes_nothing_and_a_later_release_ends_what_it_lacks() {
     );
 
     // A later release without Anwari: his listing ends that day, nothing else does.
-    let (_tmp, later) = write_copy(&without(&text, "TAi.005"));
+    let (_tmp, later) = lists::write_copy("consolidated.xml", without(&text, "TAi.005"));
     let later = read(&later).unwrap();
     assert_eq!(later.batch.entities.len(), 876);
-    let report = engine
-        .apply_with(
-            &later.batch,
-            &later.record,
-            ApplyMode {
-                release: Some(day("2025-05-01")),
-                dry_run: false,
-            },
-        )
-        .unwrap();
+    let report = lists::apply_release(&engine, &later, Some(day("2025-05-01")));
     assert_eq!(report.listings_ended, 1);
-    let gone = engine.read(|s| s.entity_detail("un-TAi.005")).unwrap().unwrap();
+    let gone = lists::detail(&engine, "un-TAi.005");
     assert_eq!(gone.listings[0].end_date, Some(day("2025-05-01")));
     assert_eq!(gone.listings[0].start_date, Some(day("2001-02-23")));
-    let kept = engine.read(|s| s.entity_detail("un-TAi.007")).unwrap().unwrap();
+    let kept = lists::detail(&engine, "un-TAi.007");
     assert_eq!(kept.listings[0].end_date, None);
-}
-
-/// Damages `bytes`: truncation, a run of bytes overwritten, or a run deleted.
-fn damage(bytes: &mut Vec<u8>, kind: u8, at: usize, noise: &[u8]) {
-    let len = bytes.len();
-    let at = at % len;
-    match kind % 3 {
-        0 => bytes.truncate(at),
-        1 => {
-            for (i, b) in noise.iter().enumerate() {
-                if let Some(slot) = bytes.get_mut(at + i) {
-                    *slot = *b;
-                }
-            }
-        }
-        _ => {
-            let end = (at + noise.len() * 7).min(len);
-            bytes.drain(at..end);
-        }
-    }
 }
 
 proptest! {
@@ -466,31 +359,14 @@ proptest! {
 
     /// Whatever the damage, the file reads or is refused naming a line; never a panic.
     #[test]
-    fn damaged_files_never_panic_and_always_name_a_line(
-        kind in 0u8..3,
-        at in any::<usize>(),
-        noise in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'<'), Just(b'>'), Just(b'&'), Just(b'/')], 1..8),
-    ) {
-        let mut bytes = std::fs::read(un_file()).unwrap();
-        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        damage(&mut bytes, kind, at, &noise);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("consolidated.xml");
-        std::fs::write(&path, &bytes).unwrap();
-        if let Err(err) = read(&path) {
-            let err = err.to_string();
-            let rest = err.strip_prefix(&format!("{}:", path.display())).unwrap_or_else(|| panic!("{err}"));
-            let (line, message) = rest.split_once(": ").unwrap_or_else(|| panic!("{err}"));
-            let line: u64 = line.parse().unwrap_or_else(|_| panic!("{err}"));
-            prop_assert!((1..=lines).contains(&line), "{}", err);
-            prop_assert!(message.contains(": "), "a field and a problem: {}", err);
-        }
+    fn damaged_files_never_panic_and_always_name_a_line(case in lists::damage_cases(b'/')) {
+        lists::damaged_copy_reads_or_names_a_line(Format::UnXml, &un_file(), "consolidated.xml", &case)?;
     }
 }
 
 #[test]
 fn a_directory_holding_the_un_list_is_recognised_for_bundling() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let data = lists::shared_data();
     assert_eq!(
         Format::detect(&data.join("un-sc-2025-04-19")),
         Some(Format::UnXml)

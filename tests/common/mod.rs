@@ -1,6 +1,7 @@
 //! Shared set-up for integration tests: databases built from the bundled real data.
 #![allow(dead_code)]
 
+pub mod lists;
 pub mod session;
 
 use ownergraph::engine::Engine;
