@@ -163,6 +163,11 @@ pub fn read_records(
                 let empty = matches!(event, Event::Empty(_));
                 let name = local_name(start);
                 let line = lines.borrow_mut().line_of(before + 1);
+                if name.is_empty() {
+                    return Err(
+                        error_at(before + 1, "xml", "an element without a name (`<>`)".into()).into(),
+                    );
+                }
                 if depth == 0 && top.is_none() && name != root {
                     return Err(error_at(
                         before + 1,
