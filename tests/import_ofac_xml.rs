@@ -961,3 +961,42 @@ proptest! {
         }
     }
 }
+
+/// The consolidated file beside the bundled data: its records stay apart from the SDN list's
+/// (own ids, the uid kept as an identifier), its lists appear with its release date, and the
+/// few SDN listings it names do not re-date the SDN List (dated by the dataset holding most
+/// of it).
+#[test]
+fn the_consolidated_list_beside_the_bundled_sdn_list() {
+    let (_dir, engine) = common::bundled_copy();
+    let prepared = import::read(Format::OfacXml, &consolidated_path(), None).unwrap();
+    let release = prepared.published;
+    assert_eq!(release, Some("2025-03-28".parse().unwrap()));
+    engine
+        .apply_with(
+            &prepared.batch,
+            &prepared.record,
+            ownergraph::store::ApplyMode {
+                release,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    let lists = engine.read(|s| s.lists()).unwrap();
+    let release_of = |name: &str| lists.iter().find(|l| l.list == name).unwrap().release.clone();
+    assert_eq!(release_of("SDN List").as_deref(), Some("2024-05-03"));
+    assert_eq!(release_of("SSI List").as_deref(), Some("2025-03-28"));
+    // Sberbank: the SDN list's record untouched, the consolidated record its own.
+    let sdn = engine.read(|s| s.entity_detail("ofac-17018")).unwrap().unwrap();
+    assert_eq!(sdn.entity.dataset, "ofac-sdn");
+    let cons = engine
+        .read(|s| s.entity_detail("ofac-cons-17018"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(cons.entity.dataset, "ofac-consolidated");
+    assert!(cons
+        .entity
+        .identifiers
+        .iter()
+        .any(|i| i.scheme == "OFAC UID" && i.value == "17018"));
+}

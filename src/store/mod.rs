@@ -191,7 +191,9 @@ pub struct ListSummary {
     pub authority: String,
     pub members: u64,
     pub latest_start_date: Option<String>,
-    /// The release date of the newest whole-release import of a dataset holding the list.
+    /// The release date of the newest whole-release import of the dataset that holds most of the
+    /// list (another source's few listings on it, e.g. OFAC's consolidated file naming SDNs, do
+    /// not date the list).
     pub release: Option<String>,
 }
 
@@ -513,7 +515,8 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT list, min(authority), count(DISTINCT entity_eid), max(start_date),
                     (SELECT max(i.as_of) FROM imports i
-                     WHERE i.dataset IN (SELECT DISTINCT m.dataset FROM listings m WHERE m.list = l.list))
+                     WHERE i.dataset = (SELECT m.dataset FROM listings m WHERE m.list = l.list
+                                        GROUP BY m.dataset ORDER BY count(*) DESC, m.dataset LIMIT 1))
              FROM listings l GROUP BY list ORDER BY count(DISTINCT entity_eid) DESC, list",
         )?;
         let rows = stmt.query_map([], |r| {
