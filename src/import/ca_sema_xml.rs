@@ -20,8 +20,8 @@
 
 use super::xml::{self, Element};
 use super::{looks_like_date, one_line, partial_date, ImportError, Read};
-use crate::model::{prop, slug, Batch, Confidence, Date, Entity, Identifier, InputError, Listing, Schema};
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{prop, slug, Confidence, Date, Entity, Identifier, InputError, Listing, Schema};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -477,32 +477,26 @@ fn apply_dates(entity: &mut Entity, dates: Dates, text: &str, notes: &mut Vec<St
 
 /// Reads Canada's SEMA list at `path` into a batch, one record in memory at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
-    let file: Arc<str> = Arc::from(path.display().to_string());
-    let mut batch = Batch {
-        dataset: DATASET.to_string(),
-        ..Batch::default()
-    };
     let mut skipped = BTreeMap::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    xml::read_records(path, ROOT, FORMAT, &["record"], progress, |record| {
-        let (entity, listing) = read_record(&file, &record, &mut skipped)?;
-        let origin = record.origin(&file);
-        if let Some(first) = seen.insert(entity.id.clone(), origin.line) {
-            let at = record.child("Item").unwrap_or(&record);
-            return Err(InputError::new(
-                &at.origin(&file),
+    let (batch, _) = xml::read_entries(
+        path,
+        (ROOT, FORMAT, &["record"]),
+        DATASET,
+        progress,
+        |file, record| read_record(file, record, &mut skipped),
+        |file, record, entity, listing, first| {
+            let at = record.child("Item").unwrap_or(record);
+            InputError::new(
+                &at.origin(file),
                 "Item",
                 format!(
                     "{} (id {}) already used by the record at line {first}",
                     listing.citation.as_deref().unwrap_or_default(),
                     entity.id
                 ),
-            ));
-        }
-        batch.listings.push((origin.clone(), listing));
-        batch.entities.push((origin, entity));
-        Ok(())
-    })?;
+            )
+        },
+    )?;
     Ok(Read {
         skipped,
         ..Read::new(batch, vec![path.to_path_buf()])

@@ -28,8 +28,8 @@
 
 use super::xml::{self, Element};
 use super::{one_line, partial_date, ImportError, Read};
-use crate::model::{prop, Batch, Confidence, Date, Entity, Identifier, InputError, Listing, Schema};
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{prop, Confidence, Date, Entity, Identifier, InputError, Listing, Schema};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -583,34 +583,22 @@ fn generated_on(file: &Arc<str>, root: &Element) -> Result<Option<Date>, InputEr
 
 /// Reads the UN consolidated list at `path` into a batch, one record in memory at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
-    let file: Arc<str> = Arc::from(path.display().to_string());
-    let mut batch = Batch {
-        dataset: DATASET.to_string(),
-        ..Batch::default()
-    };
     let mut skipped = BTreeMap::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let root = xml::read_records(
+    let (batch, root) = xml::read_entries(
         path,
-        ROOT,
-        FORMAT,
-        &["INDIVIDUAL", "ENTITY"],
+        (ROOT, FORMAT, &["INDIVIDUAL", "ENTITY"]),
+        DATASET,
         progress,
-        |record| {
-            let (entity, listing) = read_record(&file, &record, &mut skipped)?;
-            let origin = record.origin(&file);
-            if let Some(first) = seen.insert(entity.id.clone(), origin.line) {
-                return Err(InputError::new(
-                    &origin,
-                    "REFERENCE_NUMBER",
-                    format!("{} already used at line {first}", &entity.id["un-".len()..]),
-                ));
-            }
-            batch.listings.push((origin.clone(), listing));
-            batch.entities.push((origin, entity));
-            Ok(())
+        |file, record| read_record(file, record, &mut skipped),
+        |file, record, entity, _, first| {
+            InputError::new(
+                &record.origin(file),
+                "REFERENCE_NUMBER",
+                format!("{} already used at line {first}", &entity.id["un-".len()..]),
+            )
         },
     )?;
+    let file: Arc<str> = Arc::from(path.display().to_string());
     let published = generated_on(&file, &root)?;
     Ok(Read {
         skipped,

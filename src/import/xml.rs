@@ -4,9 +4,10 @@
 //! names `file:line` for every problem. Memory holds one record at a time.
 
 use super::ImportError;
-use crate::model::{InputError, Origin};
+use crate::model::{Batch, Entity, InputError, Listing, Origin};
 use quick_xml::events::{BytesStart, Event};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -270,6 +271,36 @@ pub fn read_records(
         Some(root) => Ok(root),
         None => Err(error_at(0, "root", format!("no XML elements; {format} has <{root}>")).into()),
     }
+}
+
+/// Reads a list whose every record is one listed party (the UN list, Canada's list): `entry`
+/// maps a record to its entity and listing; an id given by two records is refused by
+/// `duplicate(file, record, entity, listing, line of the first)`. Returns the batch of `dataset` and the root.
+pub fn read_entries(
+    path: &Path,
+    (root, format, records): (&str, &str, &[&str]),
+    dataset: &str,
+    progress: &dyn Fn(u64),
+    mut entry: impl FnMut(&Arc<str>, &Element) -> Result<(Entity, Listing), InputError>,
+    duplicate: impl Fn(&Arc<str>, &Element, &Entity, &Listing, u64) -> InputError,
+) -> Result<(Batch, Element), ImportError> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let mut batch = Batch {
+        dataset: dataset.to_string(),
+        ..Batch::default()
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let root = read_records(path, root, format, records, progress, |record| {
+        let (entity, listing) = entry(&file, &record)?;
+        let origin = record.origin(&file);
+        if let Some(first) = seen.insert(entity.id.clone(), origin.line) {
+            return Err(duplicate(&file, &record, &entity, &listing, first));
+        }
+        batch.listings.push((origin.clone(), listing));
+        batch.entities.push((origin, entity));
+        Ok(())
+    })?;
+    Ok((batch, root))
 }
 
 #[cfg(test)]
