@@ -150,6 +150,37 @@ pub enum Command {
         #[arg(long)]
         all_matches: bool,
     },
+    /// Cross-reference the records of different datasets: candidate pairs that may be one
+    /// party, best first, with the features that agreed and disagreed. Records the candidates
+    /// (for `/xref`) and merges automatically where the evidence is decisive (a shared strong
+    /// identifier, or the same name, birth date and country with nothing in conflict).
+    Xref {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        /// Only the records of this dataset (default: every dataset against every other).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Against the records of this dataset only (default: every other dataset).
+        #[arg(long)]
+        against: Option<String>,
+        /// Keep pairs scoring at least this (0 to 1).
+        #[arg(long, default_value_t = crate::resolve::DEFAULT_MIN_SCORE, value_parser = threshold)]
+        min_score: f64,
+        #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the pairs only: record no candidates and merge nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Move judgements (which records are one party) between databases, one JSON object per
+    /// line, so a team's work survives a rebuild.
+    Resolve {
+        #[command(subcommand)]
+        action: ResolveAction,
+    },
     /// Manage the accounts that may curate (reading needs none).
     User {
         #[command(subcommand)]
@@ -184,6 +215,30 @@ pub enum UserAction {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ResolveAction {
+    /// Write every judgement (reverted ones included), oldest first.
+    Export {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        file: PathBuf,
+    },
+    /// Record the judgements of a file written by `resolve export`, all or nothing; those
+    /// this database already holds are skipped.
+    Import {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Text,
+    Csv,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -210,8 +265,9 @@ pub fn run(cli: Cli) -> Result<()> {
             // The store alone: an import needs no graph in memory (`serve` loads its own).
             let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let release = (!partial).then_some(as_of);
+            let mut changed: Vec<String> = Vec::new();
             for path in &paths {
-                import_one(
+                let (report, dataset) = import_one(
                     &mut store,
                     format,
                     path,
@@ -220,9 +276,39 @@ pub fn run(cli: Cli) -> Result<()> {
                     dry_run,
                     true,
                 )?;
+                if !dry_run && !report.is_unchanged() && !changed.contains(&dataset) {
+                    changed.push(dataset);
+                }
+            }
+            // What changed is cross-referenced against every other dataset at once.
+            for dataset in &changed {
+                let started = Instant::now();
+                let scope = crate::resolve::Scope {
+                    dataset: Some(dataset),
+                    against: None,
+                };
+                let outcome =
+                    crate::resolve::xref_and_merge(&mut store, scope, crate::resolve::DEFAULT_MIN_SCORE)?;
+                report_xref(&outcome, started.elapsed(), false);
             }
             Ok(())
         }
+        Command::Xref {
+            db,
+            dataset,
+            against,
+            min_score,
+            format,
+            out,
+            dry_run,
+        } => {
+            let scope = crate::resolve::Scope {
+                dataset: dataset.as_deref(),
+                against: against.as_deref(),
+            };
+            xref(&db, scope, min_score, format, out.as_deref(), dry_run)
+        }
+        Command::Resolve { action } => resolve(action),
         Command::Generate { db, entities, seed } => {
             let started = Instant::now();
             let bar = progress(format!("generating {entities} synthetic entities"));
@@ -344,6 +430,166 @@ pub fn run(cli: Cli) -> Result<()> {
             screen(&db, &input, &options, out.as_deref())
         }
         Command::User { action } => user(action),
+    }
+}
+
+fn xref(
+    db: &Path,
+    scope: crate::resolve::Scope<'_>,
+    min_score: f64,
+    format: TableFormat,
+    out: Option<&Path>,
+    dry_run: bool,
+) -> Result<()> {
+    let mut store = existing_store(db)?;
+    let known: Vec<String> = store.datasets()?.into_iter().map(|d| d.dataset).collect();
+    for name in [scope.dataset, scope.against].into_iter().flatten() {
+        if !known.iter().any(|k| k == name) {
+            bail!(
+                "no dataset {name:?} in {}; it holds {}",
+                db.display(),
+                known.join(", ")
+            );
+        }
+    }
+    let started = Instant::now();
+    let bar = progress(format!("cross-referencing {}", db.display()));
+    let outcome = if dry_run {
+        let (records, mut candidates) = crate::resolve::xref_store(&store, scope, min_score)?;
+        let current = store.current_judgements()?;
+        for c in &mut candidates {
+            let (l, r) = crate::resolve::ordered(&c.left_id, &c.right_id);
+            c.judgement = current
+                .iter()
+                .find(|j| j.left == l && j.right == r)
+                .map(|j| j.judgement);
+        }
+        crate::resolve::XrefOutcome {
+            records,
+            candidates,
+            ..Default::default()
+        }
+    } else {
+        crate::resolve::xref_and_merge(&mut store, scope, min_score)?
+    };
+    bar.finish_and_clear();
+    report_xref(&outcome, started.elapsed(), dry_run);
+    let mut writer: Box<dyn std::io::Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    write_pairs(&mut writer, &outcome.candidates, format)?;
+    writer.flush()?;
+    Ok(())
+}
+
+fn report_xref(outcome: &crate::resolve::XrefOutcome, elapsed: std::time::Duration, dry_run: bool) {
+    let auto = outcome
+        .candidates
+        .iter()
+        .filter(|c| c.decision == crate::resolve::Decision::Auto)
+        .count();
+    eprintln!(
+        "xref: {} records, {} candidate pairs ({auto} decisive), {} merged automatically{} in {elapsed:.2?}",
+        outcome.records,
+        outcome.candidates.len(),
+        outcome.merged,
+        if dry_run {
+            " (dry run: nothing recorded)"
+        } else {
+            ""
+        },
+    );
+    for why in &outcome.refused {
+        eprintln!("  not merged: {why}");
+    }
+}
+
+fn write_pairs(
+    out: &mut dyn std::io::Write,
+    pairs: &[crate::store::CandidateRow],
+    format: TableFormat,
+) -> Result<()> {
+    use crate::resolve::reasons_text;
+    match format {
+        TableFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, pairs)?;
+            writeln!(out)?;
+        }
+        TableFormat::Csv => {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record([
+                "left_id",
+                "left_dataset",
+                "left_name",
+                "right_id",
+                "right_dataset",
+                "right_name",
+                "score",
+                "decision",
+                "judgement",
+                "reasons",
+            ])?;
+            for p in pairs {
+                csv.write_record([
+                    p.left_id.as_str(),
+                    &p.left_dataset,
+                    &p.left_name,
+                    &p.right_id,
+                    &p.right_dataset,
+                    &p.right_name,
+                    &format!("{:.3}", p.score),
+                    p.decision.as_str(),
+                    p.judgement.map_or("", |j| j.as_str()),
+                    &reasons_text(&p.reasons),
+                ])?;
+            }
+            csv.flush()?;
+        }
+        TableFormat::Text => {
+            for p in pairs {
+                writeln!(
+                    out,
+                    "{:.3} {:<9} {:<8} {} ({}) ~ {} ({}): {}",
+                    p.score,
+                    p.decision.as_str(),
+                    p.judgement.map_or("-", |j| j.as_str()),
+                    p.left_id,
+                    p.left_name,
+                    p.right_id,
+                    p.right_name,
+                    reasons_text(&p.reasons)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn resolve(action: ResolveAction) -> Result<()> {
+    match action {
+        ResolveAction::Export { db, file } => {
+            let store = existing_store(&db)?;
+            let mut out = std::io::BufWriter::new(
+                std::fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?,
+            );
+            let n = crate::resolve::export(&store, &mut out)?;
+            eprintln!("{}: {n} judgements written", file.display());
+            Ok(())
+        }
+        ResolveAction::Import { db, file } => {
+            let mut store = existing_store(&db)?;
+            let done = crate::resolve::import(&mut store, &file)?;
+            eprintln!(
+                "{}: {} judgements recorded, {} already held",
+                file.display(),
+                done.added,
+                done.already
+            );
+            Ok(())
+        }
     }
 }
 
@@ -538,6 +784,12 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
             let release = import::release_date_of(dir).map(Some);
             import_one(&mut store, format, &path, None, release, false, false)?;
         }
+        // Every list against every other, once all are in.
+        crate::resolve::xref_and_merge(
+            &mut store,
+            crate::resolve::Scope::default(),
+            crate::resolve::DEFAULT_MIN_SCORE,
+        )?;
         drop(store);
         // The graph is loaded once, when every dataset is in.
         Ok(Engine::open(db)?)
@@ -596,7 +848,7 @@ fn import_one(
     release: Option<Option<Date>>,
     dry_run: bool,
     verbose: bool,
-) -> Result<ApplyReport> {
+) -> Result<(ApplyReport, String)> {
     let started = Instant::now();
     let bar = read_progress(format, path);
     let prepared = import::read_with_progress(format, path, dataset, &|bytes| bar.set_position(bytes));
@@ -682,7 +934,7 @@ fn import_one(
             );
         }
     }
-    Ok(report)
+    Ok((report, batch.dataset))
 }
 
 /// Opens an existing database for account management; accounts in a new, empty file would

@@ -231,7 +231,14 @@ pub fn revert(engine: &Engine, user: &User, change: i64, reason: &str) -> Result
         )));
     }
     let meta = meta(user, reason)?;
-    engine.change(|store| Ok(store.revert_change(change, meta)?))
+    engine.change(|store| {
+        // Undoing a judgement may bring back an older one of its pair: the negative
+        // judgements must still hold after it.
+        if let Some(after) = store.judgements_without_change(change)? {
+            crate::resolve::validate(&after).map_err(CurationError::Conflict)?;
+        }
+        Ok(store.revert_change(change, meta)?)
+    })
 }
 
 #[cfg(test)]

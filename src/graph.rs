@@ -9,6 +9,7 @@
 //! one and swap it in whole (see [`crate::engine`]). This module does no IO of its own.
 
 use crate::model::{in_window, Date, KindSet, RelationKind, Schema, Share};
+use crate::resolve::Clusters;
 use crate::store::EdgeRow;
 use crate::store::{Store, StoreError};
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -176,6 +177,11 @@ pub struct Snapshot {
     memo: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
     /// Import count at build time: tells pages and caches which data they show.
     pub data_version: i64,
+    /// Records judged one party with another, other than the one their cluster's node is
+    /// named by: member id → the cluster's node.
+    members: HashMap<Box<str>, u32>,
+    /// The member ids of each cluster's node, sorted (the node's own id among them).
+    clusters: HashMap<u32, Vec<Box<str>>>,
 }
 
 /// Entity id → node, holding only node numbers: the ids themselves live once, in the nodes.
@@ -216,9 +222,12 @@ impl Snapshot {
     pub fn load(store: &Store) -> Result<Snapshot, StoreError> {
         let (entity_count, relation_count) = store.counts()?;
         let data_version = store.data_version()?;
+        let judged = store.current_judgements()?;
+        let clusters = Clusters::new(&judged);
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Rows>(8);
-            let builder = scope.spawn(move || build(receiver, entity_count, relation_count));
+            let clusters = &clusters;
+            let builder = scope.spawn(move || build(receiver, entity_count, relation_count, clusters));
             let scanned = scan(store, &sender);
             drop(sender);
             let mut snapshot = builder
@@ -252,13 +261,40 @@ impl Snapshot {
         self.graph.node_count()
     }
 
+    /// Source records the nodes stand for: a cluster's node counts each of its records.
+    pub fn record_count(&self) -> usize {
+        self.graph.node_count() + self.members.len()
+    }
+
     pub fn edge_count(&self) -> usize {
         self.graph.edge_count()
     }
 
-    /// The node of an entity id.
+    /// The node of an entity id: the entity's own, or its cluster's when it was judged one
+    /// party with others.
     pub fn find(&self, id: &str) -> Option<u32> {
-        self.index.get(self.graph.raw_nodes(), id)
+        self.index
+            .get(self.graph.raw_nodes(), id)
+            .or_else(|| self.members.get(id).copied())
+    }
+
+    /// The records a node stands for when it is a cluster (sorted ids, its own among them);
+    /// empty for a node of one record.
+    pub fn members(&self, node: u32) -> &[Box<str>] {
+        self.clusters.get(&node).map_or(&[], |m| m.as_slice())
+    }
+
+    /// The party (id and name of its node) a record belongs to when it is one of several
+    /// records judged one party and not the one the party is named by.
+    pub fn party_of(&self, id: &str) -> Option<(String, String)> {
+        let node = *self.members.get(id)?;
+        let party = self.node(node);
+        Some((party.id.to_string(), party.name.to_string()))
+    }
+
+    /// Number of nodes that stand for more than one record.
+    pub fn cluster_count(&self) -> usize {
+        self.clusters.len()
     }
 
     pub fn node(&self, node: u32) -> &Node {
@@ -589,11 +625,20 @@ fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
 }
 
 /// Builds a snapshot from the rows [`scan`] sends.
+///
+/// A record judged one party with others gets no node of its own: its relations and
+/// listings go to its cluster's node, named by the cluster's smallest member id.
 fn build(
     receiver: Receiver<Rows>,
     entity_count: usize,
     relation_count: usize,
+    clusters: &Clusters,
 ) -> Result<Snapshot, StoreError> {
+    let representative = clusters.representatives();
+    // Members waiting for their cluster's node: (eid, node weight, representative id).
+    let mut waiting: Vec<(usize, Node, &str)> = Vec::new();
+    let mut members: HashMap<Box<str>, u32> = HashMap::new();
+    let mut cluster_members: HashMap<u32, Vec<Box<str>>> = HashMap::new();
     let mut graph: Graph<Node, Edge, Directed, u32> = Graph::with_capacity(entity_count, relation_count);
     let mut node_of_eid: Vec<u32> = Vec::with_capacity(entity_count + 1);
     let mut index = IdIndex::with_capacity(entity_count);
@@ -610,12 +655,35 @@ fn build(
                     if node_of_eid.len() <= eid {
                         node_of_eid.resize(eid + 1, u32::MAX);
                     }
-                    let node = graph.add_node(node).index() as u32;
-                    node_of_eid[eid] = node;
-                    index.insert(graph.raw_nodes(), node);
+                    match representative.get(&*node.id) {
+                        Some(rep) if *rep != &*node.id => waiting.push((eid, node, rep)),
+                        _ => {
+                            let node = graph.add_node(node).index() as u32;
+                            node_of_eid[eid] = node;
+                            index.insert(graph.raw_nodes(), node);
+                        }
+                    }
                 }
             }
             Rows::Relations(rows) => {
+                // Every entity has arrived: members join their cluster's node.
+                for (eid, node, rep) in waiting.drain(..) {
+                    let id = node.id.clone();
+                    let at = match index.get(graph.raw_nodes(), rep) {
+                        Some(at) => at,
+                        None => {
+                            // The representative is not in the store: the member stands alone.
+                            let at = graph.add_node(node).index() as u32;
+                            index.insert(graph.raw_nodes(), at);
+                            at
+                        }
+                    };
+                    node_of_eid[eid] = at;
+                    if *graph[NodeIndex::new(at as usize)].id != *id {
+                        cluster_members.entry(at).or_default().push(id.clone());
+                        members.insert(id, at);
+                    }
+                }
                 let lookup = |eid: i64| {
                     node_of_eid
                         .get(eid as usize)
@@ -625,6 +693,10 @@ fn build(
                 };
                 for row in rows {
                     let (s, t) = (lookup(row.source_eid)?, lookup(row.target_eid)?);
+                    if s == t && !cluster_members.is_empty() && cluster_members.contains_key(&s) {
+                        // Between two records of one party: no relation of the party to itself.
+                        continue;
+                    }
                     graph.add_edge(
                         NodeIndex::new(s as usize),
                         NodeIndex::new(t as usize),
@@ -686,6 +758,10 @@ fn build(
         listing_offsets[i + 1] += listing_offsets[i];
     }
     let listings = by_node.into_iter().map(|(_, fact)| fact).collect();
+    for (node, list) in &mut cluster_members {
+        list.push(graph[NodeIndex::new(*node as usize)].id.clone());
+        list.sort();
+    }
     let (outgoing, incoming) = freeze(&graph);
     Ok(Snapshot {
         graph,
@@ -698,6 +774,8 @@ fn build(
         program_names,
         memo: Mutex::default(),
         data_version: 0,
+        members,
+        clusters: cluster_members,
     })
 }
 

@@ -103,6 +103,13 @@ async fn home_shows_counts_and_lists() {
     let (_, body) = get("/", true).await;
     let page: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(page["entities"], entities);
+    // OFAC's and the UN's records of one party are judged one party when the data is built.
+    let parties = page["parties"].as_u64().unwrap();
+    assert!(
+        parties < entities && parties > entities - 1000,
+        "{parties} of {entities}"
+    );
+    assert!(html.contains(&format!("<strong>{parties}</strong> parties")));
     let el = page["lists"]
         .as_array()
         .unwrap()

@@ -33,6 +33,8 @@ pub struct Hop {
     pub end_date: Option<Date>,
     /// Citation or URL, from the store.
     pub evidence: Option<String>,
+    /// The dataset the relation's record came from, from the store.
+    pub dataset: Option<String>,
     pub confidence: Option<Confidence>,
     pub notes: Option<String>,
     #[serde(skip)]
@@ -53,6 +55,7 @@ impl Hop {
             start_date: weight.start_date,
             end_date: weight.end_date,
             evidence: None,
+            dataset: None,
             confidence: None,
             notes: None,
             rid: weight.rid,
@@ -114,6 +117,16 @@ pub struct Nearby {
     pub path: Vec<Hop>,
 }
 
+/// A party of the report that stands for several source records judged one party: which
+/// records, and the judgements that joined them (filled in from the store).
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedParty {
+    pub entity_id: String,
+    pub name: String,
+    pub records: Vec<String>,
+    pub judgements: Vec<crate::store::JudgementRow>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagNote {
     pub flag: Flag,
@@ -150,6 +163,8 @@ pub struct ExposureReport {
     pub nearby_listed: Vec<Nearby>,
     /// BIS: the most restrictive licence review policy among the listed owners on the chains.
     pub most_restrictive_policy: Option<String>,
+    /// The parties of the entity, its chains and its witnesses that are clusters of records.
+    pub merged: Vec<MergedParty>,
     pub data_version: i64,
 }
 
@@ -424,6 +439,7 @@ pub fn assess(snapshot: &Snapshot, regime: &Regime, caution: u32, day: Date, nod
         research,
         nearby_listed: nearby_listed(snapshot, node, day),
         most_restrictive_policy: None,
+        merged: Vec::new(),
         data_version: snapshot.data_version,
     }
 }
@@ -595,12 +611,46 @@ pub fn explain(
     let regimes = Regimes::bundled();
     let regime = regimes.get(regime);
     let mut report = assess(&snapshot, regime, regimes.caution_look_through, day, node);
+    report.merged = merged_parties(&snapshot, &report);
     engine.read(|store| fill_in(store, regime, &mut report))?;
     Ok(Some(report))
 }
 
+/// The clusters among the report's entity, chain parties and witnesses, with their records.
+pub fn merged_parties(snapshot: &Snapshot, report: &ExposureReport) -> Vec<MergedParty> {
+    if snapshot.cluster_count() == 0 {
+        return Vec::new();
+    }
+    let mut ids: Vec<&str> = vec![&report.entity_id];
+    for chain in &report.evidence {
+        ids.push(&chain.seed.entity_id);
+        for hop in &chain.hops {
+            ids.push(&hop.source);
+            ids.push(&hop.target);
+        }
+    }
+    ids.extend(report.witnesses.iter().map(|w| w.entity_id.as_str()));
+    let mut out: Vec<MergedParty> = Vec::new();
+    for id in ids {
+        let Some(node) = snapshot.find(id) else { continue };
+        let records = snapshot.members(node);
+        let party = &snapshot.node(node);
+        if records.is_empty() || out.iter().any(|m| *m.entity_id == *party.id) {
+            continue;
+        }
+        out.push(MergedParty {
+            entity_id: party.id.to_string(),
+            name: party.name.to_string(),
+            records: records.iter().map(|r| r.to_string()).collect(),
+            judgements: Vec::new(),
+        });
+    }
+    out
+}
+
 /// Adds what the snapshot does not hold: each hop's evidence, confidence and notes, each
-/// chain's seeding listing, and (BIS) the most restrictive review policy among them.
+/// chain's seeding listing, (BIS) the most restrictive review policy among them, and the
+/// judgements that joined the records of merged parties.
 pub fn fill_in(
     store: &crate::store::Store,
     regime: &Regime,
@@ -626,6 +676,7 @@ pub fn fill_in(
     for hop in hops_mut {
         if let Some(f) = facts.get(&hop.rid) {
             hop.evidence = f.evidence.clone();
+            hop.dataset = Some(f.dataset.clone());
             hop.confidence = f.confidence;
             hop.notes = f.notes.clone();
         }
@@ -633,12 +684,39 @@ pub fn fill_in(
     let mut listings: HashMap<String, Option<Listing>> = HashMap::new();
     for chain in &mut report.evidence {
         if !listings.contains_key(&chain.seed.entity_id) {
-            let found = store.listings_of(&chain.seed.entity_id)?.into_iter().find(|l| {
-                regime.seeds(&l.list, l.program.as_deref()) && in_window(l.start_date, l.end_date, day)
-            });
+            // A merged seed's listing may be on any of its records.
+            let records: Vec<String> =
+                match report.merged.iter().find(|m| m.entity_id == chain.seed.entity_id) {
+                    Some(m) => m.records.clone(),
+                    None => vec![chain.seed.entity_id.clone()],
+                };
+            let mut found = None;
+            for record in &records {
+                found = store.listings_of(record)?.into_iter().find(|l| {
+                    regime.seeds(&l.list, l.program.as_deref()) && in_window(l.start_date, l.end_date, day)
+                });
+                if found.is_some() {
+                    break;
+                }
+            }
             listings.insert(chain.seed.entity_id.clone(), found);
         }
         chain.seed.listing = listings[&chain.seed.entity_id].clone();
+    }
+    for party in &mut report.merged {
+        let records: Vec<&str> = party.records.iter().map(String::as_str).collect();
+        party.judgements = store
+            .judgements_of(&records)?
+            .into_iter()
+            .filter(|(_, j, current)| {
+                *current
+                    && j.judgement == crate::resolve::Judgement::Positive
+                    && records.contains(&j.left_id.as_str())
+                    && records.contains(&j.right_id.as_str())
+            })
+            .map(|(_, j, _)| j)
+            .rev()
+            .collect();
     }
     if regime.id == RegimeId::Bis && report.status_if_in_force != Status::NotBlocked {
         report.most_restrictive_policy = report
@@ -741,6 +819,27 @@ impl std::fmt::Display for ExposureReport {
             writeln!(f, "  {}. {} — {listing}{possible}", i + 1, chain.seed.name)?;
             for hop in &chain.hops {
                 writeln!(f, "     {}", hop_line(hop))?;
+            }
+        }
+        for party in &self.merged {
+            writeln!(
+                f,
+                "one party: {} ({}) is the records {}",
+                party.name,
+                party.entity_id,
+                party.records.join(", ")
+            )?;
+            for j in &party.judgements {
+                let who = if j.automatic {
+                    "automatically by cross-referencing".to_string()
+                } else {
+                    format!("by {}", j.author)
+                };
+                writeln!(
+                    f,
+                    "  {} = {}: judged the same party {who} on {}",
+                    j.left_id, j.right_id, j.at
+                )?;
             }
         }
         if !self.research.is_empty() {

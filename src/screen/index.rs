@@ -56,27 +56,50 @@ impl NameIndex {
                 is_alias,
             });
         })?;
+        Ok(NameIndex::from_names(names, countries))
+    }
+
+    /// An index over `names`, whose `node` may number anything the caller keeps (the
+    /// snapshot's nodes for screening, source records for cross-referencing).
+    pub fn from_names(names: Vec<IndexedName>, countries: HashMap<u32, Vec<String>>) -> NameIndex {
         let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
         for (i, name) in names.iter().enumerate() {
             for gram in trigrams(&name.norm) {
                 postings.entry(gram).or_default().push(i as u32);
             }
         }
-        Ok(NameIndex {
+        NameIndex {
             names,
             countries,
             postings,
-        })
+        }
     }
 
     /// Names sharing the most trigrams with the normalised `query`, at most `limit`, as
     /// indices into [`NameIndex::names`]. A name must share at least a third of the query's
     /// trigrams.
     pub fn candidates(&self, query: &str, limit: usize) -> Vec<u32> {
+        self.candidates_skipping(query, limit, usize::MAX)
+    }
+
+    /// [`NameIndex::candidates`] reading no trigram held by more than `common` names (as
+    /// "ltd" or " co" are), unless the query has no rarer ones: what a whole-store
+    /// cross-referencing affords per name.
+    pub fn candidates_skipping(&self, query: &str, limit: usize, common: usize) -> Vec<u32> {
         thread_local! {
             static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let grams = trigrams(query);
+        let mut grams = trigrams(query);
+        if common < usize::MAX {
+            let rare: Vec<u64> = grams
+                .iter()
+                .copied()
+                .filter(|g| self.postings.get(g).is_none_or(|p| p.len() <= common))
+                .collect();
+            if !rare.is_empty() {
+                grams = rare;
+            }
+        }
         let least = (grams.len() as u16).div_ceil(3).max(1);
         let query_len = query.chars().count() as i64;
         COUNTS.with_borrow_mut(|counts| {

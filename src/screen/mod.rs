@@ -19,7 +19,7 @@ pub mod batch;
 pub mod evaluation;
 mod index;
 
-pub use index::NameIndex;
+pub use index::{IndexedName, NameIndex};
 
 use crate::engine::Engine;
 use crate::graph::Snapshot;

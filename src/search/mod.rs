@@ -342,7 +342,60 @@ fn facet(counts: BTreeMap<String, u64>) -> Vec<FacetCount> {
 
 /// Hits of `query` passing its filters, page `page` (from 1) of `per_page`, with facets.
 pub fn search(store: &Store, query: &Query, page: usize, per_page: usize) -> Result<Results, StoreError> {
-    let ranked = rank(store, &query.text)?;
+    search_parties(store, query, page, per_page, &|_| None)
+}
+
+/// A party that stands for several records: its id and name.
+pub type PartyOf<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
+impl Ranked {
+    /// One hit per party: the hits of records judged one party (`party_of` gives the party of
+    /// a record that is one of several) become the party's best hit, with the lists and
+    /// countries of all of them.
+    pub fn by_party(self, party_of: PartyOf<'_>) -> Ranked {
+        let mut hits: Vec<Hit> = Vec::with_capacity(self.hits.len());
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for mut hit in self.hits {
+            if let Some((id, name)) = party_of(&hit.id) {
+                hit.id = id;
+                hit.name = name;
+            }
+            match at.get(&hit.id) {
+                Some(&i) => {
+                    let kept = &mut hits[i];
+                    for l in hit.lists {
+                        if !kept.lists.contains(&l) {
+                            kept.lists.push(l);
+                        }
+                    }
+                    for c in hit.countries {
+                        if !kept.countries.contains(&c) {
+                            kept.countries.push(c);
+                        }
+                    }
+                }
+                None => {
+                    at.insert(hit.id.clone(), hits.len());
+                    hits.push(hit);
+                }
+            }
+        }
+        Ranked {
+            hits,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// [`search`] with one hit per party (see [`Ranked::by_party`]).
+pub fn search_parties(
+    store: &Store,
+    query: &Query,
+    page: usize,
+    per_page: usize,
+    party_of: PartyOf<'_>,
+) -> Result<Results, StoreError> {
+    let ranked = rank(store, &query.text)?.by_party(party_of);
     let mut schemas = BTreeMap::new();
     let mut countries = BTreeMap::new();
     let mut lists = BTreeMap::new();

@@ -16,7 +16,7 @@ pub struct Change {
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub at: String,
     pub author: String,
-    /// `add_relation`, `end_relation`, `add_alias`, `add_note` or `revert`.
+    /// `add_relation`, `end_relation`, `add_alias`, `add_note`, `judge` or `revert`.
     pub action: String,
     /// What was done, in words.
     pub summary: String,
@@ -128,6 +128,34 @@ fn record(tx: &Transaction<'_>, meta: NewChange<'_>, row: ChangeRow<'_>) -> Resu
     let mut rows = stmt.query([cid])?;
     let row = rows.next()?.expect("the change row was just inserted");
     change_from_row(row)
+}
+
+/// Records a change made by another part of the store (a judgement) in the history.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_change(
+    tx: &Transaction<'_>,
+    meta: NewChange<'_>,
+    action: &str,
+    summary: &str,
+    entity_eid: i64,
+    other_eid: Option<i64>,
+    row_id: i64,
+    after: Option<Value>,
+) -> Result<Change> {
+    record(
+        tx,
+        meta,
+        ChangeRow {
+            action,
+            summary,
+            entity_eid,
+            other_eid,
+            row_id: Some(row_id),
+            before: None,
+            after,
+            reverts: None,
+        },
+    )
 }
 
 /// A relation row as change history keeps it.
@@ -379,6 +407,11 @@ impl Store {
             "add_alias" | "add_note" => {
                 if tx.execute("DELETE FROM annotations WHERE aid = ?1", [row_id])? == 0 {
                     return Err(gone("annotation"));
+                }
+            }
+            "judge" => {
+                if !Store::revert_judgement_row(&tx, row_id, meta.author)? {
+                    return Err(gone("judgement"));
                 }
             }
             "revert" => {

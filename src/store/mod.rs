@@ -19,8 +19,10 @@ mod curation;
 pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
 mod browse;
+mod resolve;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
+pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_search_set_wise.sql"),
     include_str!("migrations/006_trigram_counts.sql"),
     include_str!("migrations/007_source_records.sql"),
+    include_str!("migrations/008_resolution.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).

@@ -43,7 +43,10 @@ pub struct EntryPoint {
 #[template(path = "home.html")]
 pub struct HomePage {
     pub title: String,
+    /// Source records, each as its source gave it.
     pub entities: u64,
+    /// Parties: records judged one party count once.
+    pub parties: u64,
     pub relations: u64,
     pub listings: u64,
     pub lists: Vec<ListSummary>,
@@ -73,7 +76,8 @@ pub async fn home(format: Format, engine: web::Data<Engine>) -> Result<HttpRespo
             .collect();
         Ok::<_, AppError>(HomePage {
             title: "Home".into(),
-            entities: snapshot.node_count() as u64,
+            entities: snapshot.record_count() as u64,
+            parties: snapshot.node_count() as u64,
             relations: snapshot.edge_count() as u64,
             listings,
             lists,

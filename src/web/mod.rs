@@ -16,6 +16,7 @@ mod graph;
 mod home;
 mod import;
 mod lists;
+pub mod resolve;
 mod screen;
 mod search;
 mod sources;
@@ -161,6 +162,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(account::logout))
         .route("/changes", web::get().to(curation::changes))
         .route("/changes/{id}/revert", web::post().to(curation::revert))
+        .route("/xref", web::get().to(resolve::xref))
+        .route("/xref/judge", web::post().to(resolve::judge))
         .route("/relations/{rid}/end", web::post().to(curation::end_relation))
         .route("/entities/{id}/relations", web::post().to(curation::add_relation))
         .route("/entities/{id}/aliases", web::post().to(curation::add_alias))

@@ -106,7 +106,10 @@ pub struct NameMatch {
 
 /// Entities matching a typed name, best first, from the name search.
 fn candidates(engine: &Engine, text: &str) -> Result<Vec<NameMatch>, AppError> {
-    let ranked = engine.read(|store| crate::search::rank(store, text))?;
+    let snapshot = engine.snapshot();
+    let ranked = engine
+        .read(|store| crate::search::rank(store, text))?
+        .by_party(&|id| snapshot.party_of(id));
     Ok(ranked
         .hits
         .into_iter()

@@ -202,7 +202,9 @@ pub async fn search(
             country: request.country.clone(),
             list: request.list.clone(),
         };
-        let results = engine.read(|store| search::search(store, &query, request.page, PER_PAGE))?;
+        let party_of = |id: &str| snapshot.party_of(id);
+        let results =
+            engine.read(|store| search::search_parties(store, &query, request.page, PER_PAGE, &party_of))?;
         let pages = results.total.div_ceil(PER_PAGE);
         let first_page = SearchRequest {
             page: 1,
