@@ -9,7 +9,8 @@
 //! Each run starts from an empty database made beforehand and ends when the import's
 //! transaction has committed.
 //!
-//! `cargo bench --bench import` (`OWNERGRAPH_BENCH_RUNS`, default 5).
+//! `cargo bench --bench import` (`OWNERGRAPH_BENCH_RUNS`, default 5; `OWNERGRAPH_BENCH_ONLY`,
+//! a format name such as `un-xml`, runs that format's imports alone, for profiling).
 
 mod common;
 
@@ -87,11 +88,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
+    let only = std::env::var("OWNERGRAPH_BENCH_ONLY").ok();
     let dir = tempfile::tempdir().expect("temp dir");
 
     // An FtM file of the bundled data, written by our exporter (real records, FtM's layout).
     let bundled_ftm = dir.path().join("bundled.ftm.json");
-    {
+    if only.as_deref().is_none_or(|f| f == Format::Ftm.as_str()) {
         let db = dir.path().join("for-ftm.db");
         let engine = ownergraph::cli::build_from(&db, &common::data_dir()).expect("bundled builds");
         let extract = ownergraph::export::extract(&engine, None).expect("extract");
@@ -140,6 +142,9 @@ fn main() {
     println!("| source | format | records | entities, relations, listings | read + apply (median of {runs}) | records/s |");
     println!("|---|---|---|---|---|---|");
     for (label, format, path) in &sources {
+        if only.as_deref().is_some_and(|f| f != format.as_str()) {
+            continue;
+        }
         if !path.exists() {
             println!(
                 "| {label} | {} | missing: {} | | | |",
@@ -191,6 +196,9 @@ fn main() {
         );
     }
 
+    if only.is_some() {
+        return;
+    }
     // The bundled default database, as `serve` builds it on a fresh start (graph load included).
     let mut times = Vec::with_capacity(runs);
     for run in 0..runs {

@@ -475,7 +475,7 @@ fn apply_dates(entity: &mut Entity, dates: Dates, text: &str, notes: &mut Vec<St
     }
 }
 
-/// Reads Canada's SEMA list at `path` into a batch, one record in memory at a time.
+/// Reads Canada's SEMA list at `path` into a batch, one record's tree at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     let mut skipped = BTreeMap::new();
     let (batch, _) = xml::read_entries(

@@ -273,6 +273,20 @@ pub fn release_date_of(dir: &Path) -> Option<Date> {
 /// Collapses every run of white space (line breaks, no-break spaces) to one space and trims:
 /// XML lists wrap long values over lines, which is layout, not content.
 pub(crate) fn one_line(text: &str) -> String {
+    // Most values are ASCII already on one line (single spaces, trimmed): copied as they are.
+    let mut after_space = true;
+    let plain = text.bytes().all(|b| {
+        let ok = match b {
+            b' ' => !after_space,
+            b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' => false,
+            b => b.is_ascii(),
+        };
+        after_space = b == b' ';
+        ok
+    });
+    if (plain && !after_space) || text.is_empty() {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -338,4 +352,30 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
             _ => None,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_is_the_words_joined_by_one_space() {
+        for text in [
+            "",
+            " ",
+            "ABC",
+            "AL QAIDA",
+            " AL QAIDA",
+            "AL QAIDA ",
+            "AL  QAIDA",
+            "AL\nQAIDA",
+            "AL\tQAIDA",
+            "AL\x0BQAIDA",
+            "AL\u{a0}QAIDA",
+            "AL\u{3000} QAIDA",
+            "ИВАН  ПЕТРОВ",
+            "\r\n  a  b\r\n",
+        ] {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(super::one_line(text), words.join(" "), "{text:?}");
+        }
+    }
 }

@@ -581,7 +581,7 @@ fn generated_on(file: &Arc<str>, root: &Element) -> Result<Option<Date>, InputEr
         })
 }
 
-/// Reads the UN consolidated list at `path` into a batch, one record in memory at a time.
+/// Reads the UN consolidated list at `path` into a batch, one record's tree at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     let mut skipped = BTreeMap::new();
     let (batch, root) = xml::read_entries(

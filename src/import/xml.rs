@@ -1,17 +1,14 @@
 //! What the XML list formats share (OFAC's `sdnList`, the UN consolidated list, Canada's SEMA
-//! list): one streaming pass with quick-xml that hands each record element over as a small
-//! owned tree with the line it starts on, so a reader maps records without parsing XML and
-//! names `file:line` for every problem. Memory holds one record at a time.
+//! list): one pass with quick-xml over the file in memory that hands each record element over
+//! as a small tree with the line it starts on, so a reader maps records without parsing XML and
+//! names `file:line` for every problem. Memory holds the file and one record's tree at a time.
 
 use super::ImportError;
 use crate::model::{Batch, Entity, InputError, Listing, Origin};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::collections::VecDeque;
-use std::io::{BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// An element of a record: its local name (namespace prefix dropped), attributes, the text
@@ -68,69 +65,77 @@ impl Element {
     }
 }
 
-/// Line numbers of byte offsets, for offsets asked in increasing order. The file's bytes are
-/// counted as the parser pulls them; only the newlines not yet passed are kept.
-#[derive(Default)]
-struct Lines {
-    /// Offsets of newlines read but not yet passed by a query.
-    pending: VecDeque<u64>,
-    /// Newlines before the first pending one.
-    passed: u64,
-    read: u64,
+/// Line numbers of byte offsets of the file in memory, for offsets asked in increasing order:
+/// each query counts only the newlines since the previous one.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// The last offset asked and its line.
+    offset: usize,
+    line: u64,
 }
 
-impl Lines {
+impl Lines<'_> {
     fn line_of(&mut self, offset: u64) -> u64 {
-        while self.pending.front().is_some_and(|n| *n < offset) {
-            self.pending.pop_front();
-            self.passed += 1;
+        let offset = (offset as usize).min(self.bytes.len());
+        if offset > self.offset {
+            // A plain count: the compiler vectorises it (memchr's iterator counts byte by byte).
+            self.line += self.bytes[self.offset..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = offset;
         }
-        self.passed + 1
+        self.line
     }
 }
 
-struct Counting<R> {
-    inner: R,
-    lines: Rc<RefCell<Lines>>,
-}
+/// Elements of records already handed over, kept with their strings' and vectors' capacity so
+/// that the next records' trees are built without allocating.
+#[derive(Default)]
+struct Spare(Vec<Element>);
 
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut lines = self.lines.borrow_mut();
-        let base = lines.read;
-        lines
-            .pending
-            .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
-        lines.read += n as u64;
-        Ok(n)
+impl Spare {
+    fn element(&mut self, name: &str, line: u64) -> Element {
+        let mut element = self.0.pop().unwrap_or_default();
+        element.name.push_str(name);
+        element.line = line;
+        element
     }
-}
 
-fn local_name(start: &BytesStart<'_>) -> String {
-    start.local_name().as_ref().to_string()
+    fn keep(&mut self, mut element: Element) {
+        while let Some(child) = element.children.pop() {
+            self.keep(child);
+        }
+        element.name.clear();
+        element.text.clear();
+        element.attributes.clear();
+        self.0.push(element);
+    }
 }
 
 /// Reads `path`, whose root element must be `root` (else an error naming the root expected
 /// for `format`), and calls `record` with each element named in `records` at any depth, whole.
 /// Returns the root element with its attributes (its children are the records' ancestors'
 /// other elements, not the records).
+///
+/// The file is read into memory whole (lists are a few megabytes) and parsed in place; the
+/// records' trees reuse the elements of the records before them.
 pub fn read_records(
     path: &Path,
     root: &str,
     format: &str,
     records: &[&str],
     progress: &dyn Fn(u64),
-    mut record: impl FnMut(Element) -> Result<(), InputError>,
+    mut record: impl FnMut(&Element) -> Result<(), InputError>,
 ) -> Result<Element, ImportError> {
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let handle = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
-    let lines = Rc::new(RefCell::new(Lines::default()));
-    let counting = Counting {
-        inner: handle,
-        lines: lines.clone(),
-    };
-    let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(1 << 16, counting));
+    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
+    let lines = RefCell::new(Lines {
+        bytes: &bytes,
+        offset: 0,
+        line: 1,
+    });
+    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
     reader.config_mut().expand_empty_elements = false;
     let error_at = |offset: u64, field: &str, message: String| {
         let line = lines.borrow_mut().line_of(offset);
@@ -144,7 +149,7 @@ pub fn read_records(
         )
     };
 
-    let mut buf = Vec::new();
+    let mut spare = Spare::default();
     // The open elements: outside a record, only names (and the root element); inside one, the
     // record's open elements as trees, completed as they close.
     let mut depth = 0usize;
@@ -152,7 +157,7 @@ pub fn read_records(
     let mut open: Vec<Element> = Vec::new();
     loop {
         let before = reader.buffer_position();
-        let event = reader.read_event_into(&mut buf).map_err(|e| {
+        let event = reader.read_event().map_err(|e| {
             error_at(
                 reader.error_position(),
                 "xml",
@@ -162,8 +167,8 @@ pub fn read_records(
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 let empty = matches!(event, Event::Empty(_));
-                let name = local_name(start);
-                let line = lines.borrow_mut().line_of(before + 1);
+                let local = start.local_name();
+                let name: &str = local.as_ref();
                 if name.is_empty() {
                     return Err(
                         error_at(before + 1, "xml", "an element without a name (`<>`)".into()).into(),
@@ -177,38 +182,50 @@ pub fn read_records(
                     )
                     .into());
                 }
-                let mut attributes = Vec::new();
-                for attribute in start.attributes() {
-                    let attribute = attribute
-                        .map_err(|e| error_at(before, "xml", format!("bad attribute in <{name}>: {e}")))?;
-                    let key = attribute.key.local_name().as_ref().to_string();
-                    let value = attribute
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| {
-                            error_at(before, &key, format!("bad attribute value in <{name}>: {e}"))
+                let attributes = |into: &mut Vec<(String, String)>| -> Result<(), InputError> {
+                    for attribute in start.attributes() {
+                        let attribute = attribute.map_err(|e| {
+                            error_at(before, "xml", format!("bad attribute in <{name}>: {e}"))
                         })?;
-                    attributes.push((key, value.into_owned()));
-                }
-                let element = Element {
-                    name,
-                    line,
-                    attributes,
-                    ..Element::default()
+                        let key = attribute.key.local_name().as_ref().to_string();
+                        let value = attribute
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| {
+                                error_at(before, &key, format!("bad attribute value in <{name}>: {e}"))
+                            })?;
+                        into.push((key, value.into_owned()));
+                    }
+                    Ok(())
                 };
-                if top.is_none() {
-                    top = Some(element.clone());
-                }
-                if open.is_empty() && !records.contains(&element.name.as_str()) {
+                if top.is_some() && open.is_empty() && !records.contains(&name) {
+                    // Outside the records: checked, not kept.
+                    let mut scratch = Vec::new();
+                    attributes(&mut scratch)?;
                     if !empty {
                         depth += 1;
                     }
                     continue;
                 }
+                let line = lines.borrow_mut().line_of(before + 1);
+                let mut element = spare.element(name, line);
+                attributes(&mut element.attributes)?;
+                if top.is_none() {
+                    let is_record = records.contains(&name);
+                    top = Some(element.clone());
+                    if !is_record {
+                        if !empty {
+                            depth += 1;
+                        }
+                        spare.keep(element);
+                        continue;
+                    }
+                }
                 if empty {
                     match open.last_mut() {
                         Some(parent) => parent.children.push(element),
                         None => {
-                            record(element)?;
+                            record(&element)?;
+                            spare.keep(element);
                             progress(reader.buffer_position());
                         }
                     }
@@ -220,7 +237,8 @@ pub fn read_records(
                 Some(done) => match open.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => {
-                        record(done)?;
+                        record(&done)?;
+                        spare.keep(done);
                         progress(reader.buffer_position());
                     }
                 },
@@ -230,7 +248,10 @@ pub fn read_records(
                 // Indentation between elements is layout: only text with content is kept.
                 if let Some(current) = open.last_mut() {
                     let content = text.xml10_content();
-                    if !content.trim().is_empty() || !current.text.is_empty() {
+                    // Indentation is ASCII: told apart by its bytes before `trim` looks at chars.
+                    let layout = content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                        || content.trim().is_empty();
+                    if !layout || !current.text.is_empty() {
                         current.text.push_str(&content);
                     }
                 }
@@ -242,16 +263,20 @@ pub fn read_records(
             }
             Event::GeneralRef(reference) => {
                 if let Some(current) = open.last_mut() {
-                    let resolved = match reference.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => {
-                            quick_xml::escape::resolve_predefined_entity(&reference).map(str::to_string)
-                        }
-                        Err(_) => None,
-                    };
-                    match resolved {
-                        Some(text) => current.text.push_str(&text),
-                        None => {
+                    match reference.resolve_char_ref() {
+                        Ok(Some(c)) => current.text.push(c),
+                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&reference) {
+                            Some(text) => current.text.push_str(text),
+                            None => {
+                                return Err(error_at(
+                                    before,
+                                    &current.name,
+                                    format!("unknown entity &{};", &*reference),
+                                )
+                                .into())
+                            }
+                        },
+                        Err(_) => {
                             return Err(error_at(
                                 before,
                                 &current.name,
@@ -265,7 +290,6 @@ pub fn read_records(
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     match top {
         Some(root) => Ok(root),
@@ -291,10 +315,10 @@ pub fn read_entries(
     };
     let mut seen: HashMap<String, u64> = HashMap::new();
     let root = read_records(path, root, format, records, progress, |record| {
-        let (entity, listing) = entry(&file, &record)?;
+        let (entity, listing) = entry(&file, record)?;
         let origin = record.origin(&file);
         if let Some(first) = seen.insert(entity.id.clone(), origin.line) {
-            return Err(duplicate(&file, &record, &entity, &listing, first));
+            return Err(duplicate(&file, record, &entity, &listing, first));
         }
         batch.listings.push((origin.clone(), listing));
         batch.entities.push((origin, entity));
@@ -313,7 +337,7 @@ mod tests {
         std::fs::write(&path, xml).unwrap();
         let mut out = Vec::new();
         let root = read_records(&path, "list", "test XML", records, &|_| {}, |e| {
-            out.push(e);
+            out.push(e.clone());
             Ok(())
         })?;
         Ok((root, out))

@@ -243,6 +243,12 @@ pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, 
          SELECT nid, norm FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
         [&ids],
     )?;
+    // No counts yet (a first import): every trigram is counted in one pass, and which ones
+    // the batch touched need not be found.
+    let counted: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM search_trigrams)", [], |r| r.get(0))?;
+    if !counted {
+        return count_all_trigrams(tx);
+    }
     collect_trigrams(tx, &ids, &mut touched)?;
     count_trigrams(tx, &touched)
 }

@@ -88,9 +88,9 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
         progress,
         |record| {
             if record.name == "publshInformation" {
-                return header.read(&file, &record, &mut skipped);
+                return header.read(&file, record, &mut skipped);
             }
-            let entry = EntryReader::new(&file, &mut skipped).read(&record)?;
+            let entry = EntryReader::new(&file, &mut skipped).read(record)?;
             if let Some(first) = seen.insert(entry.uid.clone(), entry.origin.line) {
                 return Err(InputError::new(
                     &entry.origin,
