@@ -189,15 +189,26 @@ impl Engine {
         Ok(())
     }
 
-    /// Picks up what another process (e.g. `ownergraph import` while serving) committed: if the
-    /// database changed since last seen, a new snapshot is loaded and swapped in whole. Returns
-    /// whether it did. Skips quietly while a write of this process is in progress.
+    /// Picks up what another process (e.g. `ownergraph import` while serving, or Litestream
+    /// applying the primary's changes to a replica) committed: if the database's data version
+    /// moved since the snapshot was loaded, a new snapshot is loaded and swapped in whole.
+    /// Returns whether it did. Skips quietly while a write of this process is in progress.
     pub fn refresh(&self) -> Result<bool, StoreError> {
         let Ok(store) = self.writer.try_lock() else {
             return Ok(false);
         };
         let changes = store.change_counter()?;
-        if changes == self.seen_changes.load(Ordering::Acquire) {
+        // On a replica SQLite's change counter is no guide: Litestream writes pages straight
+        // into the file, and a change that leaves page 1 alone does not move it. The data
+        // version (two index lookups) is read every time instead.
+        if changes == self.seen_changes.load(Ordering::Acquire) && self.replica.is_none() {
+            return Ok(false);
+        }
+        // A commit that wrote no data (Litestream's own bookkeeping in `_litestream_seq`
+        // about once a minute, a sign-in, an account) leaves the graph as it is: a snapshot
+        // load at 1M entities takes seconds.
+        if store.data_version()? == self.snapshot.load().data_version {
+            self.seen_changes.store(changes, Ordering::Release);
             return Ok(false);
         }
         let loaded = (|| {

@@ -107,6 +107,10 @@ impl Metrics {
             "Imports run by this process, by outcome",
             imports.clone(),
         );
+        // Both series exist from the start, at 0, so a rate over them is defined before any import.
+        for outcome in ["ok", "failed"] {
+            let _ = imports.get_or_create(&OutcomeLabels { outcome });
+        }
         let import_duration = Histogram::new(exponential_buckets(0.01, 2.0, 14));
         registry.register(
             "import_duration_seconds",

@@ -71,6 +71,7 @@ impl Store {
     /// restore -f`) for reading only. It must exist and have this binary's schema: a replica
     /// cannot migrate its file, the primary does and the change reaches the replica.
     pub fn open_replica(path: &Path) -> Result<Store> {
+        leave_wal_if_followed(path).map_err(|e| e.at(path))?;
         let store = Store::open_read_only(path).map_err(|e| e.at(path))?;
         let version = store.check_identity(path)?;
         if version < super::SCHEMA_VERSION {
@@ -85,4 +86,29 @@ impl Store {
         }
         Ok(store)
     }
+}
+
+/// Litestream's follow mode (`restore -f`) writes each change's pages straight into the file
+/// under SQLite's exclusive lock, and marks the file as using a rollback journal. A file it has
+/// just restored still says WAL until the first change arrives; and a reader of a WAL file holds
+/// a shared lock for as long as it is open, so the follower would wait for ever. A followed file
+/// (it has Litestream's `-txid` beside it) that still says WAL is therefore switched to the
+/// rollback journal once, by SQLite and under its locks, as the follower would at its first
+/// change. Readers of a rollback-journal file lock it only while a read transaction lasts.
+fn leave_wal_if_followed(path: &Path) -> Result<()> {
+    let mut txid = path.as_os_str().to_owned();
+    txid.push("-txid");
+    if !Path::new(&txid).exists() {
+        return Ok(());
+    }
+    let mut header = [0u8; 20];
+    let read = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
+    // Bytes 18 and 19 of the header: 2 is WAL, 1 the rollback journal.
+    if read.is_err() || header[18] != 2 {
+        return Ok(());
+    }
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+    Ok(())
 }

@@ -41,7 +41,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 start() { # start NAME COMMAND...: runs in the background, logs to $work/NAME.log
@@ -70,6 +70,9 @@ for _ in $(seq 100); do ls "$work/replica" 2>/dev/null | grep -q . && break; sle
 
 start_replica() { # start_replica N PORT: litestream restore -f, then serve --replica once the file is there
   local n=$1 port=$2
+  # A replica's file is a cache of the replica directory: every start restores it afresh
+  # (Litestream resumes follow mode only from a state its snapshots still cover).
+  rm -f "$work/replica$n.db" "$work/replica$n.db-txid" "$work/replica$n.db-wal" "$work/replica$n.db-shm"
   start "follow$n" "$litestream" restore -f -follow-interval 250ms -o "$work/replica$n.db" "file://$work/replica"
   for _ in $(seq 300); do [ -e "$work/replica$n.db-txid" ] && break; sleep 0.1; done
   start "replica$n" "$bin" serve --replica --db "$work/replica$n.db" --addr "127.0.0.1:$port" \
@@ -107,7 +110,7 @@ for path in /entities/hikvision.json "/search.json?q=hangzhou" /lists.json "/ent
 done
 echo "four JSON pages identical on the primary and replica 1"
 
-echo "== kill -9 replica 1 (server and follower) and start it again from the replica directory"
+echo "== kill -9 replica 1 (server and follower), an import meanwhile, and replica 1 restored afresh from the replica directory"
 kill -9 "$pid_replica1" "$pid_follow1"
 "$bin" import --db "$work/primary.db" --format ftm --partial tests/fixtures/ftm/hikvision.ftm.json 2>/dev/null
 v2=$(version_of "$(url $port_primary)")
