@@ -144,7 +144,15 @@ sed "s|@PRIMARY@|127.0.0.1:$port_primary|; s|@R1@|127.0.0.1:$port_r1|; s|@R2@|12
   deploy/haproxy.cfg >"$work/haproxy.cfg"
 start haproxy haproxy -db -f "$work/haproxy.cfg"
 wait_for "$(url $port_lb)/readyz" 30
-( sleep $((load_seconds / 2)); "$bin" generate --db "$work/primary.db" --entities 20000 --seed 11 >"$work/generate.log" 2>&1 ) &
+( sleep $((load_seconds / 2))
+  before=$(version_of "$(url $port_r1)")
+  "$bin" generate --db "$work/primary.db" --entities 20000 --seed 11 >"$work/generate.log" 2>&1
+  committed=$(now)
+  # The replicas' lag under load: from the commit to each serving the new data version.
+  for port in $port_r1 $port_r2; do
+    for _ in $(seq 300); do [ "$(version_of "$(url $port)")" != "$before" ] && break; sleep 0.05; done
+    printf '%.2f s ' "$(echo "$(now) - $committed" | bc)" >>"$work/lag-under-load"
+  done ) &
 generator=$!
 wrk -t2 -c"$connections" -d"${load_seconds}s" --latency -s bench/http/mix.lua "$(url $port_lb)" >"$work/wrk.txt"
 wait "$generator"
@@ -159,6 +167,7 @@ for port in $port_r1 $port_r2; do
   for _ in $(seq 100); do [ "$(version_of "$(url $port)")" = "$v3" ] && break; sleep 0.1; done
 done
 echo "after the load: data version $v3 on the primary, $(version_of "$(url $port_r1)") and $(version_of "$(url $port_r2)") on the replicas"
+echo "the import during the load (20,000 entities) served by replicas 1 and 2 after: $(cat "$work/lag-under-load")"
 cat <<TABLE
 
 | build | connections | duration | requests/s | p50 | p99 | non-2xx | socket errors |
