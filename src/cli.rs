@@ -1,5 +1,5 @@
 //! The command line: `serve`, `import`, `export`, `generate`, `stats`, `exposure`, `screen`,
-//! `user`.
+//! `user`, `backup`.
 
 use crate::engine::Engine;
 use crate::import::{self, Format, Prepared};
@@ -37,6 +37,23 @@ pub enum Command {
         /// (e.g. behind a TLS-terminating proxy that sets no X-Forwarded-Proto).
         #[arg(long)]
         secure_cookies: bool,
+        /// Serve a read-only replica of a primary: open the database read-only (another
+        /// process, `litestream restore -f`, keeps it up to date), serve every read, answer
+        /// every write with a 503 that names the primary. Never builds a database.
+        #[arg(long)]
+        replica: bool,
+        /// The primary's address (e.g. https://ownergraph.example/), linked from a replica's
+        /// refusals of writes and sign-in.
+        #[arg(long, requires = "replica", value_name = "URL")]
+        primary_url: Option<String>,
+    },
+    /// Copy a database to a new file, consistent while it is served and written (SQLite's
+    /// online backup API).
+    Backup {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        /// The new file to write (an existing file is not overwritten).
+        out: PathBuf,
     },
     /// Import files into a database (created empty if it does not exist), all in one transaction each.
     Import {
@@ -252,7 +269,32 @@ pub fn run(cli: Cli) -> Result<()> {
             addr,
             data,
             secure_cookies,
-        } => serve(&db, &addr, data, secure_cookies),
+            replica,
+            primary_url,
+        } => {
+            let role = if replica {
+                Role::Replica { primary_url }
+            } else {
+                Role::Primary { data }
+            };
+            serve(&db, &addr, role, secure_cookies)
+        }
+        Command::Backup { db, out } => {
+            let started = Instant::now();
+            let store = Store::open_read_only(&db).with_context(|| format!("opening {}", db.display()))?;
+            store
+                .backup_to(&out)
+                .with_context(|| format!("backing up {} to {}", db.display(), out.display()))?;
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "{}: copy of {} ({} MB) in {:.2?}",
+                out.display(),
+                db.display(),
+                bytes >> 20,
+                started.elapsed()
+            );
+            Ok(())
+        }
         Command::Import {
             db,
             format,
@@ -727,9 +769,52 @@ fn data_dir(requested: Option<PathBuf>) -> Result<PathBuf> {
     bail!("no bundled data directory found; pass --data DIR")
 }
 
-fn serve(db: &Path, addr: &str, data: Option<PathBuf>, secure_cookies: bool) -> Result<()> {
-    let fresh = !db.exists();
+/// What `serve` is: the primary (the only writer, which may build its database from the
+/// bundled data) or a read-only replica.
+enum Role {
+    Primary { data: Option<PathBuf> },
+    Replica { primary_url: Option<String> },
+}
+
+fn serve(db: &Path, addr: &str, role: Role, secure_cookies: bool) -> Result<()> {
     let started = Instant::now();
+    let engine = match role {
+        Role::Replica { primary_url } => Engine::open_replica(db, primary_url)
+            .with_context(|| format!("opening the replica's database {}", db.display()))?,
+        Role::Primary { data } => open_primary(db, data)?,
+    };
+    let snapshot = engine.snapshot();
+    eprintln!(
+        "{}: {} entities, {} relations, data version {}, ready in {:.2?}{}",
+        db.display(),
+        snapshot.node_count(),
+        snapshot.edge_count(),
+        snapshot.data_version,
+        started.elapsed(),
+        if engine.is_replica() {
+            " (read-only replica)"
+        } else {
+            ""
+        }
+    );
+    drop(snapshot);
+    eprintln!("serving on http://{addr}/");
+    actix_web::rt::System::new()
+        .block_on(crate::web::serve(
+            engine,
+            addr,
+            crate::web::CookiePolicy {
+                secure: secure_cookies,
+            },
+        ))
+        .with_context(|| format!("serving on {addr}"))?;
+    eprintln!("stopped: requests in flight answered");
+    Ok(())
+}
+
+/// The primary's engine: the database at `db`, built from the bundled data if it is missing.
+fn open_primary(db: &Path, data: Option<PathBuf>) -> Result<Engine> {
+    let fresh = !db.exists();
     let engine = if fresh {
         let dir = data_dir(data)?;
         eprintln!(
@@ -741,24 +826,7 @@ fn serve(db: &Path, addr: &str, data: Option<PathBuf>, secure_cookies: bool) -> 
     } else {
         Engine::open(db).with_context(|| format!("opening {}", db.display()))?
     };
-    let snapshot = engine.snapshot();
-    eprintln!(
-        "{}: {} entities, {} relations, ready in {:.2?}",
-        db.display(),
-        snapshot.node_count(),
-        snapshot.edge_count(),
-        started.elapsed()
-    );
-    eprintln!("serving on http://{addr}/");
-    actix_web::rt::System::new()
-        .block_on(crate::web::serve(
-            engine,
-            addr,
-            crate::web::CookiePolicy {
-                secure: secure_cookies,
-            },
-        ))
-        .with_context(|| format!("serving on {addr}"))
+    Ok(engine)
 }
 
 /// Builds a new database from every dataset in `dir`. If any import fails the half-built

@@ -19,6 +19,7 @@ mod curation;
 pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
 mod browse;
+mod ops;
 mod resolve;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
@@ -82,6 +83,9 @@ pub enum StoreError {
     /// A write conflicts with what the database holds (a duplicate, an already reverted change).
     #[error("{0}")]
     Conflict(String),
+    /// A write asked of a read-only replica (`serve --replica`): writes go to the primary.
+    #[error("this server is a read-only replica: writes go to the primary")]
+    Replica,
 }
 
 impl StoreError {

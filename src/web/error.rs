@@ -29,6 +29,10 @@ pub enum AppError {
     /// An upload over the size or row limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A write, or a form that leads to one, asked of a read-only replica: 503 with a link to
+    /// the primary when the replica was given its address.
+    #[error("this server is a read-only replica: {what} on the primary{}", .primary.as_deref().map(|p| format!(" ({p})")).unwrap_or_default())]
+    Replica { what: String, primary: Option<String> },
 }
 
 impl From<StoreError> for AppError {
@@ -38,6 +42,10 @@ impl From<StoreError> for AppError {
             StoreError::Input(_) => AppError::BadRequest(e.to_string()),
             StoreError::NotFound(m) => AppError::NotFound(m),
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Replica => AppError::Replica {
+                what: "changes are made".into(),
+                primary: None,
+            },
             e => AppError::Internal(e.to_string()),
         }
     }
@@ -57,6 +65,8 @@ struct ErrorPage {
     title: String,
     status: u16,
     message: String,
+    /// Where to go instead: the primary's page for a write refused by a replica.
+    primary: Option<String>,
 }
 
 impl ResponseError for WebError {
@@ -70,6 +80,7 @@ impl ResponseError for WebError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Replica { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -86,11 +97,19 @@ impl ResponseError for WebError {
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             message,
+            primary: match &self.error {
+                AppError::Replica { primary, .. } => primary.clone(),
+                _ => None,
+            },
         };
         match self.format {
-            Format::Json => HttpResponse::build(status).json(serde_json::json!({
-                "error": { "status": page.status, "message": page.message }
-            })),
+            Format::Json => {
+                let mut error = serde_json::json!({ "status": page.status, "message": page.message });
+                if let Some(primary) = &page.primary {
+                    error["primary"] = primary.as_str().into();
+                }
+                HttpResponse::build(status).json(serde_json::json!({ "error": error }))
+            }
             Format::Html => {
                 let body = page
                     .render()

@@ -16,6 +16,7 @@ mod graph;
 mod home;
 mod import;
 mod lists;
+mod ops;
 pub mod resolve;
 mod screen;
 mod search;
@@ -185,6 +186,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/screen", web::post().to(screen::submit))
         .route("/screen/{token}.csv", web::get().to(screen::download))
         .route("/static/style.css", web::get().to(style))
+        .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .default_service(web::to(not_found));
 }
 
@@ -200,26 +204,49 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let counted = engine.clone();
+    let guarded = engine.clone();
     App::new()
         .app_data(engine)
         // Replaced by one shared by every worker in `serve`; a lone app (a test) has its own.
         .app_data(web::Data::new(screen::Downloads::default()))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(security_headers())
-        .wrap_fn(|mut req, srv| {
+        .wrap_fn(move |mut req, srv| {
             json_suffix(&mut req);
-            srv.call(req)
+            let refused = ops::refused_on_replica(&guarded, &req);
+            let call = match refused {
+                Some(response) => futures_util::future::Either::Left(std::future::ready(Ok(req
+                    .into_response(response)
+                    .map_into_right_body()))),
+                None => futures_util::future::Either::Right(srv.call(req)),
+            };
+            async move { call.await.map(|res| res.map_into_boxed_body()) }
+        })
+        // Outermost, so a request's time includes everything the app does for it.
+        .wrap_fn(move |req, srv| {
+            let started = std::time::Instant::now();
+            let method = req.method().clone();
+            let engine = counted.clone();
+            let call = srv.call(req);
+            async move {
+                let res = call.await?;
+                ops::record(&engine, &method, started, &res);
+                Ok(res)
+            }
         })
         .configure(configure)
 }
 
-/// Serves the engine at `addr` until interrupted.
+/// Serves the engine at `addr` until interrupted. On SIGTERM or SIGINT it stops accepting
+/// connections, answers the requests in flight (for up to 30 s), then returns `Ok`.
 pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io::Result<()> {
     let engine = web::Data::new(engine);
-    // Imports run by other processes become visible within a second, as a whole.
+    // Imports run by other processes (or applied to a replica by Litestream) become visible
+    // within a quarter of a second plus a snapshot load, as a whole. Looking is one PRAGMA.
     let watched = engine.clone().into_inner();
     std::thread::spawn(move || loop {
-        std::thread::sleep(std::time::Duration::from_secs(1));
+        std::thread::sleep(std::time::Duration::from_millis(250));
         match watched.refresh() {
             Ok(true) => tracing::info!(
                 "database changed on disk: now {} entities, {} relations",
@@ -237,6 +264,7 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
             .app_data(cookies.clone())
             .app_data(downloads.clone())
     })
+    .shutdown_timeout(30)
     .bind(addr)?
     .run()
     .await
