@@ -14,6 +14,7 @@ pub mod graph;
 pub mod import;
 pub mod model;
 pub mod paths;
+pub mod relation_groups;
 pub mod screen;
 pub mod search;
 pub mod store;
