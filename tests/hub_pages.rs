@@ -328,3 +328,94 @@ async fn an_ordinary_entity_shows_all_its_relations_as_before() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_graph_through_a_hub_is_capped_grouped_and_paged_with_exact_counts() {
+    let (_dir, engine) = hub_engine();
+    let engine = Arc::new(engine);
+    // From one of the agent's companies, depth 2 reaches everything around the agent.
+    let (_, body) = get(&engine, "/entities/co-5/graph?depth=2", true).await;
+    assert!(body.len() < PAGE_BOUND, "graph JSON is {} bytes", body.len());
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let everyone = 2 + DIRECTORSHIPS - 1 + OWNED + OWNERS;
+    assert_eq!(page["reached"], everyone);
+    assert_eq!(page["nodes"].as_array().unwrap().len(), 60);
+    assert_eq!(page["omitted"], everyone - 60);
+    let groups = page["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["via"], "agent");
+    assert_eq!(groups[0]["kind"], "director_of");
+    assert_eq!(groups[0]["direction"], "out");
+    assert_eq!(
+        groups[0]["count"],
+        DIRECTORSHIPS - 1,
+        "co-5 itself was reached first"
+    );
+    assert_eq!(
+        groups[0]["text"],
+        "11,999 Company of which Alpha Formation Agents Ltd is director of"
+    );
+    assert_eq!(
+        groups[0]["href"],
+        "/entities/agent?group=director_of-out#group-director_of-out"
+    );
+    assert_eq!(groups[1]["count"], OWNED);
+    let (_, html) = get(&engine, "/entities/co-5/graph?depth=2", false).await;
+    assert!(html.len() < PAGE_BOUND);
+    assert!(html.contains("11,999 Company of which Alpha Formation Agents Ltd is director of"));
+    assert!(html.contains(&format!("{} more not shown", common_count(everyone - 60))));
+
+    // Filters by kind and by schema keep exact counts.
+    let owns = json(&engine, "/entities/agent/graph?depth=1&kinds=owns").await;
+    assert_eq!(owns["reached"], 1 + OWNED + OWNERS);
+    let persons = json(&engine, "/entities/agent/graph?depth=3&schemas=Person").await;
+    assert_eq!(persons["reached"], 1 + OWNERS);
+    assert!(persons["nodes"].as_array().unwrap()[1..]
+        .iter()
+        .all(|n| n["schema"] == "Person"));
+    let none = json(&engine, "/entities/co-5/graph?depth=3&schemas=Person").await;
+    assert_eq!(
+        none["reached"], 1,
+        "the agent is a company: a walk over persons stops at once"
+    );
+
+    // Pages: the start and 59 more each, none twice, the last one short.
+    let per_page = 59;
+    let others = DIRECTORSHIPS + OWNED + OWNERS;
+    let pages = others.div_ceil(per_page);
+    let first = json(&engine, "/entities/agent/graph?depth=1").await;
+    assert_eq!(first["pages"], pages);
+    let second_uri = first["next"].as_str().unwrap().to_string();
+    assert!(second_uri.contains("page=2"), "{second_uri}");
+    let second = json(&engine, &second_uri).await;
+    let ids = |p: &Value| -> Vec<String> {
+        p["nodes"].as_array().unwrap()[1..]
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(ids(&first).iter().all(|id| !ids(&second).contains(id)));
+    assert_eq!(second["nodes"][0]["id"], "agent", "the start is on every page");
+    let last = json(&engine, &format!("/entities/agent/graph?depth=1&page={pages}")).await;
+    assert_eq!(
+        last["nodes"].as_array().unwrap().len(),
+        1 + others - (pages - 1) * per_page
+    );
+    for (uri, says) in [
+        (
+            format!("/entities/agent/graph?depth=1&page={}", pages + 1),
+            "pages of 59 entities",
+        ),
+        (
+            "/entities/agent/graph?page=0".to_string(),
+            "page must be a whole number",
+        ),
+        (
+            "/entities/agent/graph?schemas=Ship".to_string(),
+            "schemas: unknown schema",
+        ),
+    ] {
+        let (status, body) = get(&engine, &uri, true).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert!(body.contains(says), "{uri}: {body}");
+    }
+}

@@ -206,7 +206,12 @@ pub async fn entity(
                 1,
                 KindSet::ALL,
                 Direction::Both,
-                SMALL_GRAPH_LIMIT,
+                crate::graph::SchemaSet::ALL,
+                crate::graph::Window {
+                    skip: 0,
+                    limit: SMALL_GRAPH_LIMIT,
+                    groups: false,
+                },
                 "small",
             )
         });

@@ -5,8 +5,8 @@
 //! with commas (`kinds=owns,controls`); both mean the same.
 
 use super::AppError;
-use crate::graph::Direction;
-use crate::model::{KindSet, RelationKind};
+use crate::graph::{Direction, SchemaSet};
+use crate::model::{KindSet, RelationKind, Schema};
 use actix_web::{web, HttpRequest};
 use std::ops::RangeInclusive;
 use std::str::FromStr;
@@ -76,6 +76,23 @@ impl Params {
         })
     }
 
+    /// The schemas named by every `schemas` value (repeated or comma-separated, as `kinds`);
+    /// all schemas when none is named.
+    pub fn schemas(&self) -> Result<SchemaSet, AppError> {
+        let mut named = Vec::new();
+        for (_, value) in self.0.iter().filter(|(n, _)| n == "schemas") {
+            for word in value.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+                named
+                    .push(Schema::from_str(word).map_err(|e| AppError::BadRequest(format!("schemas: {e}")))?);
+            }
+        }
+        Ok(if named.is_empty() {
+            SchemaSet::ALL
+        } else {
+            named.into_iter().collect()
+        })
+    }
+
     /// Which way to walk: `in`, `out` or `both`, or `default` when absent.
     pub fn direction(&self, default: Direction) -> Result<Direction, AppError> {
         match self.get("direction") {
@@ -100,6 +117,19 @@ pub fn kinds_query(kinds: KindSet) -> String {
     kinds
         .kinds()
         .map(RelationKind::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The `schemas=…` query value of a set: empty for all schemas (no filter).
+pub fn schemas_query(schemas: SchemaSet) -> String {
+    if schemas == SchemaSet::ALL {
+        return String::new();
+    }
+    Schema::ALL
+        .into_iter()
+        .filter(|s| schemas.contains(*s))
+        .map(Schema::as_str)
         .collect::<Vec<_>>()
         .join(",")
 }
