@@ -209,6 +209,9 @@ pub struct Window {
 pub struct Avoid {
     pub nodes: Vec<u32>,
     pub edges: Vec<u32>,
+    /// Pass through no node with more links than this (either way, every kind); the ends
+    /// of the search themselves may have any number. `None`: no limit.
+    pub max_links: Option<usize>,
 }
 
 /// An immutable picture of the whole graph at one data version.
@@ -336,6 +339,11 @@ impl Snapshot {
     /// Relations to `node` (node is their target).
     pub fn incoming(&self, node: u32) -> &[Adjacent] {
         self.incoming.of(node)
+    }
+
+    /// Relations of a node, either way, every kind: what makes it a hub.
+    pub fn links(&self, node: u32) -> usize {
+        self.outgoing(node).len() + self.incoming(node).len()
     }
 
     /// Listings of a node, current or past.
@@ -566,6 +574,9 @@ impl Snapshot {
                         }
                         let mark = marks.seen[adj.node as usize];
                         if mark == mine || mark == blocked {
+                            continue;
+                        }
+                        if mark != theirs && avoid.max_links.is_some_and(|max| self.links(adj.node) > max) {
                             continue;
                         }
                         if mark == theirs {

@@ -419,3 +419,54 @@ async fn a_graph_through_a_hub_is_capped_grouped_and_paged_with_exact_counts() {
         assert!(body.contains(says), "{uri}: {body}");
     }
 }
+
+#[actix_web::test]
+async fn paths_avoid_hubs_by_default_and_say_what_they_skipped() {
+    let (_dir, engine) = hub_engine();
+    let engine = Arc::new(engine);
+    let agent_links = DIRECTORSHIPS + OWNED + OWNERS;
+    // Two of the agent's companies meet only through it.
+    let avoided = json(&engine, "/paths?from=co-1&to=co-2").await;
+    assert_eq!(avoided["avoid_hubs"], true);
+    assert_eq!(avoided["max_links"], 1000);
+    assert_eq!(avoided["paths"].as_array().unwrap().len(), 0);
+    let skipped = &avoided["skipped"];
+    assert_eq!(skipped["hops"], 2);
+    assert_eq!(skipped["hubs"][0]["id"], "agent");
+    assert_eq!(skipped["hubs"][0]["links"], agent_links);
+    assert_eq!(skipped["href"], "/paths?from=co-1&to=co-2&hubs=through");
+    let (_, html) = get(&engine, "/paths?from=co-1&to=co-2", false).await;
+    assert!(
+        html.contains("A shorter path of 2 hops was skipped"),
+        "the page says so"
+    );
+    assert!(html.contains(&format!("({} links)", common_count(agent_links))));
+    // Through hubs, or with a higher limit, the path is found and nothing is skipped.
+    for uri in [
+        "/paths?from=co-1&to=co-2&hubs=through",
+        "/paths?from=co-1&to=co-2&max_links=20000",
+    ] {
+        let through = json(&engine, uri).await;
+        assert_eq!(through["paths"].as_array().unwrap().len(), 1, "{uri}");
+        assert_eq!(through["paths"][0]["nodes"][1]["id"], "agent");
+        assert!(through["skipped"].is_null(), "{uri}");
+    }
+    // A hub may be an end: the limit is on what a path passes through.
+    let from_hub = json(&engine, "/paths?from=agent&to=co-3").await;
+    assert_eq!(from_hub["paths"][0]["hops"], 1);
+    assert!(from_hub["skipped"].is_null());
+    for (uri, says) in [
+        (
+            "/paths?from=co-1&to=co-2&hubs=maybe",
+            "hubs must be avoid or through",
+        ),
+        (
+            "/paths?from=co-1&to=co-2&max_links=0",
+            "max_links must be a whole number from 1",
+        ),
+    ] {
+        let (status, body) = get(&engine, uri, true).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert!(body.contains(says), "{uri}: {body}");
+    }
+}
