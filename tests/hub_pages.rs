@@ -470,3 +470,33 @@ async fn paths_avoid_hubs_by_default_and_say_what_they_skipped() {
         assert!(body.contains(says), "{uri}: {body}");
     }
 }
+
+#[actix_web::test]
+async fn search_and_screening_for_hub_names_stay_bounded() {
+    let (_dir, engine) = hub_engine();
+    let engine = Arc::new(engine);
+    // "alpha" is in the agent's name and in 1,748 of its companies' names.
+    for uri in [
+        "/search?q=alpha",
+        "/search?q=Alpha+Formation+Agents+Ltd",
+        "/search?q=nominee+client&page=3",
+    ] {
+        let (status, body) = get(&engine, uri, true).await;
+        assert_eq!(status, 200, "{uri}: {body}");
+        assert!(body.len() < PAGE_BOUND, "{uri}: {} bytes", body.len());
+        let page: Value = serde_json::from_str(&body).unwrap();
+        assert!(page["hits"].as_array().unwrap().len() <= 20, "{uri}");
+        let (_, html) = get(&engine, uri, false).await;
+        assert!(html.len() < PAGE_BOUND, "{uri}: {} bytes of HTML", html.len());
+    }
+    let exact = json(&engine, "/search?q=Alpha+Formation+Agents+Ltd").await;
+    assert_eq!(exact["hits"][0]["id"], "agent", "the hub itself first");
+    for uri in [
+        "/match?name=Alpha+Formation+Agents+Ltd",
+        "/match?name=Alpha+Nominee+Client+Company",
+    ] {
+        let (status, body) = get(&engine, uri, true).await;
+        assert_eq!(status, 200, "{uri}: {body}");
+        assert!(body.len() < PAGE_BOUND, "{uri}: {} bytes", body.len());
+    }
+}
