@@ -9,8 +9,8 @@
 //! about 1% of parties listed across several lists, with dates. Its largest degree is about
 //! 100 at 1M entities. **Hubs** (the default): the flat world plus what real registers have
 //! (see [`HubParams`]): formation agents and nominee directors with power-law degrees of
-//! 1,000–80,000 links, the registered office of each formation agent shared by the companies
-//! it formed, a listed state holding company owning tens of thousands of companies, deep
+//! 1,000–80,000 links over a shelf of a quarter of the companies, the registered office of
+//! each formation agent shared by the companies it formed, a listed state holding company owning tens of thousands of companies, deep
 //! chains below it, cross-holdings and ownership rings.
 
 use crate::model::{
@@ -399,6 +399,9 @@ pub struct HubParams {
     pub min_degree: usize,
     /// Degree of rank r is `top_degree · r^-exponent`, at least `min_degree` (0.9).
     pub exponent: f64,
+    /// Agents draw their companies from this share of all companies, the "shelf" of
+    /// companies formed and run by agents (0.25): one company often has several agents.
+    pub shelf: f64,
     /// Companies the state holding company owns directly (51–100%): n / 25, at most 40,000.
     pub state_companies: usize,
     /// Chains of 12–30 wholly owned companies below state companies: n / 20,000, at least 1.
@@ -415,6 +418,7 @@ impl HubParams {
             top_degree,
             min_degree: (top_degree / 80).max(1),
             exponent: 0.9,
+            shelf: 0.25,
             state_companies: (n / 25).clamp(1, 40_000),
             chains: (n / 20_000).max(1),
             rings: (n / 10_000).max(2),
@@ -450,6 +454,14 @@ fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
     };
     let companies: Vec<usize> = (0..batch.entities.len())
         .filter(|&i| batch.entities[i].1.schema == Schema::Company)
+        .collect();
+    // The shelf: a quarter of the companies, enough for the largest agent.
+    let shelf_size = ((companies.len() as f64 * p.shelf) as usize)
+        .max(p.top_degree)
+        .min(companies.len());
+    let shelf: Vec<usize> = rand::seq::index::sample(&mut rng, companies.len(), shelf_size)
+        .into_iter()
+        .map(|at| companies[at])
         .collect();
     let mut relations = Vec::new();
     let mut relate = |rng: &mut SmallRng, s: &str, t: &str, kind, share: Option<Share>| {
@@ -494,9 +506,9 @@ fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
         agent.confidence = Some(Confidence::M);
         let office = agent.addresses.first().cloned();
         batch.entities.push((origin.clone(), agent));
-        let degree = p.degree(rank).min(companies.len());
-        for at in rand::seq::index::sample(&mut rng, companies.len(), degree) {
-            let company = companies[at];
+        let degree = p.degree(rank).min(shelf.len());
+        for at in rand::seq::index::sample(&mut rng, shelf.len(), degree) {
+            let company = shelf[at];
             relate(
                 &mut rng,
                 &id,
