@@ -87,18 +87,7 @@ fn selection(req: &HttpRequest) -> Result<Selection, AppError> {
                 .map_err(|e| AppError::BadRequest(format!("group: {e}")))
         })
         .transpose()?;
-    let page = match params.get("page") {
-        None => 1,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|p| (1..=MAX_PAGE).contains(p))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "page must be a whole number from 1 to {MAX_PAGE}; got {text:?}"
-                ))
-            })?,
-    };
+    let page = params.page(MAX_PAGE)?;
     let filter = params.get("q").unwrap_or_default();
     if filter.chars().count() > MAX_FILTER_CHARS {
         return Err(AppError::BadRequest(format!(

@@ -303,18 +303,7 @@ pub async fn graph(
         let kinds = params.kinds()?;
         let direction = params.direction(Direction::Both)?;
         let schemas = params.schemas()?;
-        let page = match params.get("page") {
-            None => 1,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|p| (1..=MAX_PAGE).contains(p))
-                .ok_or_else(|| {
-                    AppError::BadRequest(format!(
-                        "page must be a whole number from 1 to {MAX_PAGE}; got {text:?}"
-                    ))
-                })?,
-        };
+        let page = params.page(MAX_PAGE)?;
         let snapshot = engine.snapshot();
         let start = snapshot
             .find(&id)

@@ -47,6 +47,21 @@ impl Params {
             })
     }
 
+    /// `page`: a whole number from 1 to `max`, 1 when absent.
+    pub fn page(&self, max: usize) -> Result<usize, AppError> {
+        let Some(text) = self.get("page") else {
+            return Ok(1);
+        };
+        text.parse::<usize>()
+            .ok()
+            .filter(|p| (1..=max).contains(p))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "page must be a whole number from 1 to {max}; got {text:?}"
+                ))
+            })
+    }
+
     /// `true` or `false`, or `default` when absent.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, AppError> {
         match self.get(name) {
