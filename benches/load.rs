@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{bench_dir, data_dir, remove_db, resident_bytes, synthetic_db, synthetic_entities};
+use common::{
+    bench_dir, data_dir, remove_db, resident_bytes, synthetic_db, synthetic_db_path, synthetic_entities,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ownergraph::engine::Engine;
 use ownergraph::graph::Snapshot;
@@ -34,7 +36,7 @@ fn bundled(c: &mut Criterion) {
 
 fn synthetic(c: &mut Criterion) {
     let entities = synthetic_entities();
-    let generated_here = !bench_dir().join(format!("synthetic-{entities}.db")).exists();
+    let generated_here = !synthetic_db_path(entities).exists();
     let db = synthetic_db(entities);
     let store = Store::open(&db).expect("synthetic db opens");
     let before = resident_bytes();

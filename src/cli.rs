@@ -89,6 +89,10 @@ pub enum Command {
         entities: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// `hubs`: with formation agents, nominee directors and a state holding company of
+        /// thousands of links (see README); `flat`: the first generator's world, no hubs.
+        #[arg(long, default_value = "hubs")]
+        shape: crate::generate::Shape,
     },
     /// Export the whole database, or the neighbourhood of one entity, as FollowTheMoney JSON
     /// lines, GraphML, or a CSV directory that `import --format csv` reads back.
@@ -351,10 +355,25 @@ pub fn run(cli: Cli) -> Result<()> {
             xref(&db, scope, min_score, format, out.as_deref(), dry_run)
         }
         Command::Resolve { action } => resolve(action),
-        Command::Generate { db, entities, seed } => {
+        Command::Generate {
+            db,
+            entities,
+            seed,
+            shape,
+        } => {
+            if shape == crate::generate::Shape::Hubs && entities < crate::generate::MIN_HUB_ENTITIES {
+                anyhow::bail!(
+                    "--entities: the hub shape needs at least {} entities; use --shape flat for fewer",
+                    crate::generate::MIN_HUB_ENTITIES
+                );
+            }
             let started = Instant::now();
-            let bar = progress(format!("generating {entities} synthetic entities"));
-            let batch = crate::generate::generate(entities, seed);
+            let bar = progress(format!(
+                "generating {entities} synthetic entities ({} shape)",
+                shape.as_str()
+            ));
+            let batch = crate::generate::generate_shaped(entities, seed, shape);
+            let degrees = crate::generate::degree_summary(&batch);
             bar.set_message(format!(
                 "writing {} entities, {} relations, {} listings",
                 batch.entities.len(),
@@ -364,8 +383,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let record = crate::store::ImportRecord {
                 dataset: batch.dataset.clone(),
                 format: "generated".into(),
-                path: format!("ownergraph generate --entities {entities} --seed {seed}"),
-                checksum: format!("generated-{entities}-{seed}"),
+                path: format!(
+                    "ownergraph generate --entities {entities} --seed {seed} --shape {}",
+                    shape.as_str()
+                ),
+                checksum: format!("generated-{entities}-{seed}-{}", shape.as_str()),
             };
             let report = Store::open(&db)?.apply(&batch, &record);
             bar.finish_and_clear();
@@ -380,6 +402,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 report.entities_added,
                 started.elapsed()
             );
+            println!("{degrees}");
+            println!("{}", crate::generate::depth3_sample(&Store::open(&db)?, seed)?);
             Ok(())
         }
         Command::Exposure {

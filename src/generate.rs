@@ -1,11 +1,17 @@
 //! A synthetic ownership world for scale tests and benchmarks. Every dataset it makes is
 //! named `synthetic-<seed>` so it is never mistaken for real data.
 //!
-//! Shape: companies (most), persons and public bodies with names drawn from realistic
+//! Two shapes ([`Shape`]). **Flat** (the first one, kept so old figures stay comparable):
+//! companies (most), persons and public bodies with names drawn from realistic
 //! vocabularies; each company has a heavy-tailed number of owners (preferential attachment
 //! gives hubs), shares per company summing to at most 100 with some unknown; ownership chains
 //! of one to eight levels; a few cycles; `controls`, `subordinate_of`, `director_of` links;
-//! about 1% of parties listed across several lists, with dates.
+//! about 1% of parties listed across several lists, with dates. Its largest degree is about
+//! 100 at 1M entities. **Hubs** (the default): the flat world plus what real registers have
+//! (see [`HubParams`]): formation agents and nominee directors with power-law degrees of
+//! 1,000–80,000 links over a shelf of a quarter of the companies, the registered office of
+//! each formation agent shared by the companies it formed, a listed state holding company owning tens of thousands of companies, deep
+//! chains below it, cross-holdings and ownership rings.
 
 use crate::model::{
     Batch, Confidence, Date, Entity, Listing, Origin, Pct, Relation, RelationKind, Schema, Share,
@@ -129,8 +135,29 @@ fn random_date(rng: &mut SmallRng, from_year: i32, to_year: i32) -> Date {
 /// Levels of ownership: chains from a top holding down to the lowest company.
 const LEVELS: usize = 8;
 
-/// Generates `entities` parties with about three relations each.
+/// Generates `entities` parties with about three relations each, in the flat shape.
 pub fn generate(entities: usize, seed: u64) -> Batch {
+    generate_shaped(entities, seed, Shape::Flat)
+}
+
+/// Generates `entities` parties in `shape`; the same seed gives the same world.
+pub fn generate_shaped(entities: usize, seed: u64, shape: Shape) -> Batch {
+    match shape {
+        Shape::Flat => flat(entities, seed),
+        Shape::Hubs => {
+            assert!(
+                entities >= MIN_HUB_ENTITIES,
+                "the hub shape needs at least {MIN_HUB_ENTITIES} entities"
+            );
+            let params = HubParams::for_entities(entities);
+            let mut batch = flat(entities - params.entities(), seed);
+            add_hubs(&mut batch, &params, seed);
+            batch
+        }
+    }
+}
+
+fn flat(entities: usize, seed: u64) -> Batch {
     let mut rng = SmallRng::seed_from_u64(seed);
     let dataset = format!("synthetic-{seed}");
     let origin = Origin {
@@ -331,6 +358,387 @@ pub fn generate(entities: usize, seed: u64) -> Batch {
     batch
 }
 
+/// Which synthetic world to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The first generator's world: no node above about 100 links at 1M entities.
+    Flat,
+    /// The flat world with the hubs real registers have ([`HubParams`]).
+    Hubs,
+}
+
+impl Shape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Flat => "flat",
+            Shape::Hubs => "hubs",
+        }
+    }
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shape, String> {
+        match s {
+            "flat" => Ok(Shape::Flat),
+            "hubs" => Ok(Shape::Hubs),
+            _ => Err(format!("unknown shape {s:?}; expected hubs or flat")),
+        }
+    }
+}
+
+/// The hub shape's parameters, scaled to the number of entities (the figures are at 1M).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubParams {
+    /// Formation agents (companies, odd ranks) and nominee directors (persons, even ranks):
+    /// n / 5,000, from 4 to 200 (200 at 1M).
+    pub agents: usize,
+    /// Links of the rank-1 agent: 8% of n, at most 80,000 (80,000 at 1M).
+    pub top_degree: usize,
+    /// Fewest links of any agent: top / 80 (1,000 at 1M).
+    pub min_degree: usize,
+    /// Degree of rank r is `top_degree · r^-exponent`, at least `min_degree` (0.9).
+    pub exponent: f64,
+    /// Agents draw their companies from this share of all companies, the "shelf" of
+    /// companies formed and run by agents (0.25): one company often has several agents.
+    pub shelf: f64,
+    /// Companies the state holding company owns directly (51–100%): n / 25, at most 40,000.
+    pub state_companies: usize,
+    /// Chains of 12–30 wholly owned companies below state companies: n / 20,000, at least 1.
+    pub chains: usize,
+    /// Ownership rings of 2 (cross-holdings) to 6 companies, 20–45% each: n / 10,000, at least 2.
+    pub rings: usize,
+}
+
+impl HubParams {
+    pub fn for_entities(n: usize) -> HubParams {
+        let top_degree = (n * 8 / 100).clamp(1, 80_000);
+        HubParams {
+            agents: (n / 5_000).clamp(4, 200),
+            top_degree,
+            min_degree: (top_degree / 80).max(1),
+            exponent: 0.9,
+            shelf: 0.25,
+            state_companies: (n / 25).clamp(1, 40_000),
+            chains: (n / 20_000).max(1),
+            rings: (n / 10_000).max(2),
+        }
+    }
+
+    /// Entities the hub layer adds: the agents and the state holding company.
+    pub fn entities(&self) -> usize {
+        self.agents + 1
+    }
+
+    /// The number of companies the agent of `rank` (1-based) is director of.
+    pub fn degree(&self, rank: usize) -> usize {
+        let d = self.top_degree as f64 * (rank as f64).powf(-self.exponent);
+        (d.round() as usize).max(self.min_degree)
+    }
+}
+
+/// Fewest entities the hub shape is made for (the CLI refuses fewer).
+pub const MIN_HUB_ENTITIES: usize = 1_000;
+
+/// The id of the state holding company of the hub shape.
+pub const STATE_HOLDING: &str = "syn-state-holding";
+
+/// Adds the hub layer to a flat world (see [`HubParams`]).
+fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
+    // Its own random stream: the flat part below stays the flat world of its size.
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0x4855_4253);
+    let dataset = batch.dataset.clone();
+    let origin = Origin {
+        file: Arc::from(format!("generated:{dataset}")),
+        line: 0,
+    };
+    let companies: Vec<usize> = (0..batch.entities.len())
+        .filter(|&i| batch.entities[i].1.schema == Schema::Company)
+        .collect();
+    // The shelf: a quarter of the companies, enough for the largest agent.
+    let shelf_size = ((companies.len() as f64 * p.shelf) as usize)
+        .max(p.top_degree)
+        .min(companies.len());
+    let shelf: Vec<usize> = rand::seq::index::sample(&mut rng, companies.len(), shelf_size)
+        .into_iter()
+        .map(|at| companies[at])
+        .collect();
+    let mut relations = Vec::new();
+    let mut relate = |rng: &mut SmallRng, s: &str, t: &str, kind, share: Option<Share>| {
+        let mut relation = Relation::new(s, t, kind, &dataset);
+        relation.share = share;
+        if rng.random_bool(0.3) {
+            relation.start_date = Some(random_date(rng, 2005, 2024));
+        }
+        relation.confidence = Some(Confidence::M);
+        relation.evidence = Some("synthetic".into());
+        relations.push((origin.clone(), relation));
+    };
+
+    for rank in 1..=p.agents {
+        let id = format!("syn-hub-{rank}");
+        let formation = rank % 2 == 1;
+        let mut agent = if formation {
+            let name = format!(
+                "{} {} Formation Agents {}",
+                pick(&mut rng, ADJECTIVES),
+                pick(&mut rng, NOUNS),
+                pick(&mut rng, LEGAL_FORMS)
+            );
+            let mut agent = Entity::new(&id, Schema::Company, &name, &dataset);
+            agent.notes = Some("synthetic formation agent: director of the companies it formed, which share its registered office".into());
+            agent.addresses.push(format!(
+                "{} {} Road, Suite {rank}, {} Business Centre",
+                rng.random_range(1..300),
+                pick(&mut rng, NOUNS),
+                pick(&mut rng, ADJECTIVES)
+            ));
+            agent
+        } else {
+            let name = format!("{} {}", pick(&mut rng, FIRST_NAMES), pick(&mut rng, LAST_NAMES));
+            let mut agent = Entity::new(&id, Schema::Person, &name, &dataset);
+            agent.notes = Some("synthetic nominee director".into());
+            agent
+        };
+        agent
+            .countries
+            .push(pick(&mut rng, &["GB", "CY", "HK", "AE", "SG"]).to_string());
+        agent.confidence = Some(Confidence::M);
+        let office = agent.addresses.first().cloned();
+        batch.entities.push((origin.clone(), agent));
+        let degree = p.degree(rank).min(shelf.len());
+        for at in rand::seq::index::sample(&mut rng, shelf.len(), degree) {
+            let company = shelf[at];
+            relate(
+                &mut rng,
+                &id,
+                &format!("syn-{company}"),
+                RelationKind::DirectorOf,
+                None,
+            );
+            if let Some(office) = &office {
+                batch.entities[company].1.addresses.push(office.clone());
+            }
+        }
+    }
+
+    // The state holding group: listed, owning its companies directly (their other owners
+    // dropped, so each company's shares still sum to at most 100%).
+    let mut holding = Entity::new(
+        STATE_HOLDING,
+        Schema::PublicBody,
+        "State Property Holding Company",
+        &dataset,
+    );
+    holding.countries.push("RU".into());
+    holding.confidence = Some(Confidence::M);
+    batch.entities.push((origin.clone(), holding));
+    let mut taken = vec![false; batch.entities.len()];
+    let draw = |rng: &mut SmallRng, taken: &mut Vec<bool>| loop {
+        let company = companies[rng.random_range(0..companies.len())];
+        if !taken[company] {
+            taken[company] = true;
+            return company;
+        }
+    };
+    let wanted = p.state_companies.min(companies.len() / 2);
+    let state: Vec<usize> = (0..wanted).map(|_| draw(&mut rng, &mut taken)).collect();
+    for &company in &state {
+        let share = if rng.random_bool(0.6) {
+            Pct::HUNDRED
+        } else {
+            Pct::from_percent(rng.random_range(51..100))
+        };
+        relate(
+            &mut rng,
+            STATE_HOLDING,
+            &format!("syn-{company}"),
+            RelationKind::Owns,
+            Some(Share::exact(share)),
+        );
+    }
+    let listing = |entity: &str, list: &str, authority: &str| Listing {
+        entity: entity.to_string(),
+        list: list.to_string(),
+        authority: authority.to_string(),
+        program: Some("SYNTHETIC".into()),
+        start_date: Some(Date::from_ymd(2022, 2, 24).expect("a real day")),
+        end_date: None,
+        citation: Some(format!("synthetic listing {entity}")),
+        license_requirement: None,
+        license_review_policy: None,
+        confidence: Some(Confidence::M),
+        dataset: dataset.clone(),
+    };
+    batch
+        .listings
+        .push((origin.clone(), listing(STATE_HOLDING, "SDN List", "OFAC")));
+    if let Some(&first) = state.first() {
+        let bis = "US Department of Commerce (BIS)";
+        batch.listings.push((
+            origin.clone(),
+            listing(&format!("syn-{first}"), "Entity List", bis),
+        ));
+    }
+    // Deep chains: a state company owns the first link wholly, each link the next.
+    for &top in state.iter().take(p.chains) {
+        let mut above = top;
+        for _ in 0..rng.random_range(12..=30) {
+            let below = draw(&mut rng, &mut taken);
+            let (s, t) = (format!("syn-{above}"), format!("syn-{below}"));
+            relate(
+                &mut rng,
+                &s,
+                &t,
+                RelationKind::Owns,
+                Some(Share::exact(Pct::HUNDRED)),
+            );
+            above = below;
+        }
+    }
+    // Rings: each member owns 20–45% of the next; a ring of two is a cross-holding.
+    for _ in 0..p.rings {
+        let members: Vec<usize> = (0..rng.random_range(2..=6))
+            .map(|_| draw(&mut rng, &mut taken))
+            .collect();
+        for (i, &member) in members.iter().enumerate() {
+            let next = members[(i + 1) % members.len()];
+            let share = Share::exact(Pct::from_percent(rng.random_range(20..=45)));
+            relate(
+                &mut rng,
+                &format!("syn-{member}"),
+                &format!("syn-{next}"),
+                RelationKind::Owns,
+                Some(share),
+            );
+        }
+    }
+    // Companies now owned by the state, a chain or a ring lose their flat owners.
+    let index = |id: &str| id.strip_prefix("syn-").and_then(|n| n.parse::<usize>().ok());
+    batch.relations.retain(|(_, r)| {
+        r.kind != RelationKind::Owns || index(&r.target).is_none_or(|t| taken.get(t) != Some(&true))
+    });
+    batch.relations.extend(relations);
+}
+
+/// How links are spread over entities: what tells a world with hubs from one without.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DegreeSummary {
+    pub entities: usize,
+    pub relations: usize,
+    /// Links of the entity with the most, either way, and its id.
+    pub max: usize,
+    pub max_id: String,
+    pub p99: usize,
+    pub median: usize,
+    /// Entities with more than 1,000 links.
+    pub over_1000: usize,
+}
+
+impl std::fmt::Display for DegreeSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "degrees (links either way): max {} ({}), p99 {}, median {}, {} entities over 1,000 links",
+            self.max, self.max_id, self.p99, self.median, self.over_1000
+        )
+    }
+}
+
+/// The degree summary of a batch: every relation counts once at each end.
+pub fn degree_summary(batch: &Batch) -> DegreeSummary {
+    let index: std::collections::HashMap<&str, usize> = batch
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(i, (_, e))| (e.id.as_str(), i))
+        .collect();
+    let mut degree = vec![0usize; batch.entities.len()];
+    for (_, r) in &batch.relations {
+        for end in [&r.source, &r.target] {
+            if let Some(&i) = index.get(end.as_str()) {
+                degree[i] += 1;
+            }
+        }
+    }
+    let (max_at, max) = degree
+        .iter()
+        .enumerate()
+        .max_by_key(|&(_, d)| *d)
+        .map_or((0, 0), |(i, d)| (i, *d));
+    let over_1000 = degree.iter().filter(|&&d| d > 1000).count();
+    let mut sorted = degree;
+    sorted.sort_unstable();
+    let at = |q: f64| {
+        sorted
+            .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    DegreeSummary {
+        entities: batch.entities.len(),
+        relations: batch.relations.len(),
+        max,
+        max_id: batch
+            .entities
+            .get(max_at)
+            .map(|(_, e)| e.id.clone())
+            .unwrap_or_default(),
+        p99: at(0.99),
+        median: at(0.5),
+        over_1000,
+    }
+}
+
+/// Undirected depth-3 neighbourhoods of seeded random starts: how far a hub lets a walk reach.
+#[derive(Debug, Clone)]
+pub struct Depth3Sample {
+    pub starts: usize,
+    pub mean: f64,
+    pub median: usize,
+    pub max: usize,
+    /// Average time of one count.
+    pub per_start: std::time::Duration,
+}
+
+impl std::fmt::Display for Depth3Sample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "depth 3 either way from {} random entities: mean {:.0}, median {}, max {} entities reached ({:.2?} a count)",
+            self.starts, self.mean, self.median, self.max, self.per_start
+        )
+    }
+}
+
+/// Loads `store`'s snapshot and counts the depth-3 neighbourhood (either way, every kind) of
+/// 200 entities drawn with `seed`.
+pub fn depth3_sample(
+    store: &crate::store::Store,
+    seed: u64,
+) -> Result<Depth3Sample, crate::store::StoreError> {
+    use crate::graph::{Direction, Snapshot};
+    let snapshot = Snapshot::load(store)?;
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0xD3);
+    let starts = 200.min(snapshot.node_count());
+    let began = std::time::Instant::now();
+    let mut reached: Vec<usize> = (0..starts)
+        .map(|_| {
+            let node = rng.random_range(0..snapshot.node_count()) as u32;
+            snapshot.reach_count(node, 3, crate::model::KindSet::ALL, Direction::Both)
+        })
+        .collect();
+    let per_start = began.elapsed() / starts.max(1) as u32;
+    reached.sort_unstable();
+    Ok(Depth3Sample {
+        starts,
+        mean: reached.iter().sum::<usize>() as f64 / starts.max(1) as f64,
+        median: reached.get(starts / 2).copied().unwrap_or(0),
+        max: reached.last().copied().unwrap_or(0),
+        per_start,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,5 +808,92 @@ mod tests {
             "chains of a few levels, up to about 8: {longest}"
         );
         assert!(cycles > 0, "some ownership cycles");
+    }
+    #[test]
+    fn the_hub_shape_has_hubs_a_state_group_chains_and_rings() {
+        let n = 20_000;
+        let p = HubParams::for_entities(n);
+        let batch = generate_shaped(n, 7, Shape::Hubs);
+        assert_eq!(batch.entities.len(), n);
+        assert!(batch.dataset.starts_with("synthetic-"));
+        let degrees = degree_summary(&batch);
+        // The state holding company owns the most here (800 companies at 20k entities, then
+        // the rank-1 agent's 1,600 directorships plus its own owners): hubs are there.
+        assert!(degrees.max >= p.top_degree, "{degrees}");
+        assert!(degrees.over_1000 >= 1, "{degrees}");
+        assert!(degrees.median < 10, "most entities stay small: {degrees}");
+        let flat = degree_summary(&generate(n, 7));
+        assert!(flat.max < 200 && flat.over_1000 == 0, "flat has no hubs: {flat}");
+
+        // Degrees follow the power law: rank 1 has top_degree, each next rank fewer.
+        assert_eq!(p.degree(1), p.top_degree);
+        assert!((2..=p.agents).all(|r| p.degree(r) <= p.degree(r - 1) && p.degree(r) >= p.min_degree));
+        let agent_links = |id: &str| {
+            batch
+                .relations
+                .iter()
+                .filter(|(_, r)| r.source == id && r.kind == RelationKind::DirectorOf)
+                .count()
+        };
+        assert_eq!(agent_links("syn-hub-1"), p.degree(1));
+        // A formation agent's companies share its registered office.
+        let office = &batch
+            .entities
+            .iter()
+            .find(|(_, e)| e.id == "syn-hub-1")
+            .unwrap()
+            .1
+            .addresses[0];
+        let sharing = batch
+            .entities
+            .iter()
+            .filter(|(_, e)| e.addresses.contains(office))
+            .count();
+        assert_eq!(sharing, p.degree(1) + 1);
+
+        // The state group: listed, owning its companies, every company's known shares <= 100%.
+        let owned = batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.source == STATE_HOLDING && r.kind == RelationKind::Owns)
+            .count();
+        assert_eq!(owned, p.state_companies);
+        assert!(batch.listings.iter().any(|(_, l)| l.entity == STATE_HOLDING));
+        let mut known: HashMap<&str, u64> = HashMap::new();
+        let mut owners: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (_, r) in batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.kind == RelationKind::Owns)
+        {
+            if let Some(share) = r.share {
+                *known.entry(&r.target).or_default() += u64::from(share.lo.0);
+            }
+            owners.entry(&r.target).or_default().push(&r.source);
+        }
+        // Flat cycle stakes (5% back to an owner) come on top, as in the flat shape.
+        assert!(known
+            .values()
+            .all(|&sum| sum <= u64::from(Pct::from_percent(105).0)));
+
+        // Deep chains: some company has 12 or more owners above it, one above the other.
+        let height = |start: &str| {
+            let mut at = start;
+            let mut steps = 0;
+            while let Some(up) = owners.get(at).and_then(|o| o.first()) {
+                at = up;
+                steps += 1;
+                if steps > 100 {
+                    break; // a ring
+                }
+            }
+            steps
+        };
+        let deepest = owners.keys().map(|t| height(t)).max().unwrap();
+        assert!(deepest >= 12, "deep chains: {deepest}");
+        // Rings and cross-holdings: some company reaches itself going up.
+        assert!(owners.keys().any(|t| height(t) > 100), "ownership rings");
+        // The same seed gives the same world.
+        assert_eq!(degree_summary(&generate_shaped(n, 7, Shape::Hubs)), degrees);
     }
 }

@@ -152,6 +152,56 @@ pub struct Neighbourhood {
     /// indexed by `RelationKind as usize`: what narrowing the walk to one kind would keep at
     /// the first hop, and a hint beyond it.
     pub reached_by_kind: [u32; RelationKind::ALL.len()],
+    /// The largest groups of nodes first reached through one node over one kind, one way,
+    /// of one schema ("48,213 companies of which X is director"), largest first, at most
+    /// [`MAX_REACH_GROUPS`]; counts are exact, shown and omitted nodes alike.
+    pub groups: Vec<ReachGroup>,
+}
+
+/// Nodes a walk first reached through one node (`via`) over one kind of relation, one way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReachGroup {
+    pub via: u32,
+    pub kind: RelationKind,
+    /// `true` when `via` is the source of those relations (it owns them, directs them…).
+    pub via_is_source: bool,
+    pub schema: Schema,
+    /// Hops from the start to the nodes of the group.
+    pub level: u8,
+    pub count: u32,
+}
+
+/// Most groups a walk reports.
+pub const MAX_REACH_GROUPS: usize = 10;
+/// Nodes with fewer links than this are not grouped: they cannot crowd a page.
+const GROUP_MIN_LINKS: usize = 20;
+
+/// A set of schemas, one bit each (`Schema as u8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaSet(pub u8);
+
+impl SchemaSet {
+    pub const ALL: SchemaSet = SchemaSet(u8::MAX);
+
+    pub fn contains(self, schema: Schema) -> bool {
+        self.0 & (1 << schema as u8) != 0
+    }
+}
+
+impl FromIterator<Schema> for SchemaSet {
+    fn from_iter<I: IntoIterator<Item = Schema>>(iter: I) -> SchemaSet {
+        SchemaSet(iter.into_iter().fold(0, |bits, s| bits | 1 << s as u8))
+    }
+}
+
+/// Which nodes a walk returns: after skipping `skip` of them (the start is always returned
+/// first and never skipped), at most `limit` in all; and whether it reports `groups` (a
+/// little work per node of many links, which counts alone do not need).
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub skip: usize,
+    pub limit: usize,
+    pub groups: bool,
 }
 
 /// What a path search must not use: nodes it may not pass through and edges it may not
@@ -160,6 +210,9 @@ pub struct Neighbourhood {
 pub struct Avoid {
     pub nodes: Vec<u32>,
     pub edges: Vec<u32>,
+    /// Pass through no node with more links than this (either way, every kind); the ends
+    /// of the search themselves may have any number. `None`: no limit.
+    pub max_links: Option<usize>,
 }
 
 /// An immutable picture of the whole graph at one data version.
@@ -324,6 +377,11 @@ impl Snapshot {
         self.incoming.of(node)
     }
 
+    /// Relations of a node, either way, every kind: what makes it a hub.
+    pub fn links(&self, node: u32) -> usize {
+        self.outgoing(node).len() + self.incoming(node).len()
+    }
+
     /// Listings of a node, current or past.
     pub fn listings(&self, node: u32) -> &[ListingFact] {
         let start = self.listing_offsets[node as usize] as usize;
@@ -356,6 +414,30 @@ impl Snapshot {
         direction: Direction,
         limit: usize,
     ) -> Neighbourhood {
+        let window = Window {
+            skip: 0,
+            limit,
+            groups: false,
+        };
+        self.neighbourhood_within(start, depth, kinds, direction, SchemaSet::ALL, window)
+    }
+
+    /// [`Snapshot::neighbourhood`] entering only nodes of `schemas` (the start aside) and
+    /// returning the `window` of what it reaches, in the order it reaches it: the pages of a
+    /// large neighbourhood.
+    pub fn neighbourhood_within(
+        &self,
+        start: u32,
+        depth: u8,
+        kinds: KindSet,
+        direction: Direction,
+        schemas: SchemaSet,
+        window: Window,
+    ) -> Neighbourhood {
+        const CELLS: usize = RelationKind::ALL.len() * 2 * Schema::ALL.len();
+        let cell = |kind: RelationKind, source: bool, schema: Schema| {
+            (kind as usize * 2 + usize::from(source)) * Schema::ALL.len() + schema as usize
+        };
         with_marks(self.node_count(), |marks| {
             let stamp = marks.next_stamp();
             marks.seen[start as usize] = stamp;
@@ -364,20 +446,61 @@ impl Snapshot {
             let mut next = Vec::new();
             let mut reached = 1usize;
             let mut reached_by_kind = [0u32; RelationKind::ALL.len()];
+            let mut groups: Vec<ReachGroup> = Vec::new();
+            let mut counts = [0u32; CELLS];
             for level in 1..=depth {
                 for &node in &frontier {
-                    for adj in self.sides(node, direction).into_iter().flatten() {
-                        let seen = &mut marks.seen[adj.node as usize];
-                        if *seen == stamp || !kinds.contains(adj.kind) {
-                            continue;
+                    let sides = self.sides(node, direction);
+                    // Side 0 is the node's outgoing relations unless the walk goes in only.
+                    let source_side = [direction != Direction::In, false];
+                    let grouped = window.groups && sides[0].len() + sides[1].len() >= GROUP_MIN_LINKS;
+                    if grouped {
+                        counts = [0; CELLS];
+                    }
+                    for (side, adjacent) in sides.into_iter().enumerate() {
+                        for adj in adjacent {
+                            let seen = &mut marks.seen[adj.node as usize];
+                            if *seen == stamp || !kinds.contains(adj.kind) {
+                                continue;
+                            }
+                            if schemas != SchemaSet::ALL && !schemas.contains(self.node(adj.node).schema) {
+                                continue;
+                            }
+                            *seen = stamp;
+                            reached += 1;
+                            reached_by_kind[adj.kind as usize] += 1;
+                            if reached - 2 >= window.skip && nodes.len() < window.limit {
+                                nodes.push((adj.node, level));
+                            }
+                            if grouped {
+                                counts[cell(adj.kind, source_side[side], self.node(adj.node).schema)] += 1;
+                            }
+                            next.push(adj.node);
                         }
-                        *seen = stamp;
-                        reached += 1;
-                        reached_by_kind[adj.kind as usize] += 1;
-                        if nodes.len() < limit {
-                            nodes.push((adj.node, level));
+                    }
+                    if grouped {
+                        for kind in RelationKind::ALL {
+                            for via_is_source in [true, false] {
+                                for schema in Schema::ALL {
+                                    let count = counts[cell(kind, via_is_source, schema)];
+                                    if count as usize >= GROUP_MIN_LINKS {
+                                        groups.push(ReachGroup {
+                                            via: node,
+                                            kind,
+                                            via_is_source,
+                                            schema,
+                                            level,
+                                            count,
+                                        });
+                                    }
+                                }
+                            }
                         }
-                        next.push(adj.node);
+                        // Keep the list short as the walk goes: only the largest matter.
+                        if groups.len() > 4 * MAX_REACH_GROUPS {
+                            groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+                            groups.truncate(MAX_REACH_GROUPS);
+                        }
                     }
                 }
                 std::mem::swap(&mut frontier, &mut next);
@@ -398,11 +521,14 @@ impl Snapshot {
                 .map(|adj| adj.edge)
                 .collect();
             edges.sort_unstable();
+            groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.level.cmp(&b.level)));
+            groups.truncate(MAX_REACH_GROUPS);
             Neighbourhood {
                 omitted: reached - nodes.len(),
                 nodes,
                 edges,
                 reached_by_kind,
+                groups,
             }
         })
     }
@@ -484,6 +610,9 @@ impl Snapshot {
                         }
                         let mark = marks.seen[adj.node as usize];
                         if mark == mine || mark == blocked {
+                            continue;
+                        }
+                        if mark != theirs && avoid.max_links.is_some_and(|max| self.links(adj.node) > max) {
                             continue;
                         }
                         if mark == theirs {

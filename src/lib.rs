@@ -15,6 +15,7 @@ pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod paths;
+pub mod relation_groups;
 pub mod resolve;
 pub mod screen;
 pub mod search;

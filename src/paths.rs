@@ -26,7 +26,8 @@ pub struct Path {
 }
 
 impl Path {
-    fn from_edges(snapshot: &Snapshot, from: u32, edges: Vec<u32>) -> Path {
+    /// The path of `edges` walked from `from`.
+    pub fn from_edges(snapshot: &Snapshot, from: u32, edges: Vec<u32>) -> Path {
         let mut nodes = Vec::with_capacity(edges.len() + 1);
         nodes.push(from);
         let mut at = from;
@@ -65,7 +66,7 @@ pub fn k_shortest_paths(
     max_hops: u8,
     k: usize,
 ) -> Vec<Path> {
-    match k_shortest_paths_within(snapshot, from, to, kinds, directed, max_hops, k, None) {
+    match k_shortest_paths_within(snapshot, from, to, kinds, directed, max_hops, k, None, None) {
         Ok(paths) => paths,
         Err(timed_out) => timed_out.found,
     }
@@ -80,7 +81,9 @@ pub struct TimedOut {
 
 /// [`k_shortest_paths`] with a time budget, checked between spur searches: past it, the
 /// search stops with what it found. Hubs on a large graph make each undirected spur search
-/// touch much of the graph, and a query costs up to `k × max_hops` of them.
+/// touch much of the graph, and a query costs up to `k × max_hops` of them. With
+/// `max_links`, no path passes through a party of more links than that (a formation agent,
+/// a nominee director): `from` and `to` may be such parties themselves.
 #[allow(clippy::too_many_arguments)]
 pub fn k_shortest_paths_within(
     snapshot: &Snapshot,
@@ -91,6 +94,7 @@ pub fn k_shortest_paths_within(
     max_hops: u8,
     k: usize,
     budget: Option<Duration>,
+    max_links: Option<usize>,
 ) -> Result<Vec<Path>, TimedOut> {
     let deadline = budget.map(|b| (Instant::now() + b, b));
     let k = k.min(MAX_K);
@@ -98,7 +102,11 @@ pub fn k_shortest_paths_within(
     if k == 0 {
         return Ok(Vec::new());
     }
-    let Some(first) = snapshot.shortest_path(from, to, kinds, directed, max_hops) else {
+    let hubs = Avoid {
+        max_links,
+        ..Avoid::default()
+    };
+    let Some(first) = snapshot.shortest_path_avoiding(from, to, kinds, directed, max_hops, &hubs) else {
         return Ok(Vec::new());
     };
     let mut found = vec![Path::from_edges(snapshot, from, first)];
@@ -122,6 +130,7 @@ pub fn k_shortest_paths_within(
             let mut avoid = Avoid {
                 nodes: last.nodes[..spur_at].to_vec(),
                 edges: Vec::new(),
+                max_links,
             };
             for path in &found {
                 if path.edges.len() > spur_at && path.edges[..spur_at] == *root {
@@ -275,7 +284,7 @@ mod tests {
             ("c", "d", Owns),
         ]);
         let (a, d) = (s.find("a").unwrap(), s.find("d").unwrap());
-        let spent = k_shortest_paths_within(&s, a, d, KindSet::ALL, false, 8, 10, Some(Duration::ZERO));
+        let spent = k_shortest_paths_within(&s, a, d, KindSet::ALL, false, 8, 10, Some(Duration::ZERO), None);
         let timed_out = spent.expect_err("no time at all cannot finish");
         assert_eq!(
             timed_out.found.len(),
@@ -291,7 +300,33 @@ mod tests {
             8,
             10,
             Some(Duration::from_secs(60)),
+            None,
         );
         assert_eq!(spelled(&s, &ample.unwrap()), ["abd", "acd"]);
+    }
+
+    #[test]
+    fn a_link_limit_keeps_paths_out_of_hubs_but_not_off_them() {
+        use RelationKind::{DirectorOf, Owns};
+        let (_dir, s) = world(&[
+            ("a", "b", Owns),
+            ("b", "d", Owns),
+            ("h", "a", DirectorOf),
+            ("h", "d", DirectorOf),
+            ("h", "x", DirectorOf),
+            ("h", "y", DirectorOf),
+        ]);
+        let id = |n: &str| s.find(n).unwrap();
+        let all = k_shortest_paths_within(&s, id("a"), id("d"), KindSet::ALL, false, 8, 3, None, None);
+        assert_eq!(spelled(&s, &all.unwrap()), ["abd", "ahd"]);
+        // h has 4 links: a limit of 3 keeps paths out of it, a limit of 4 lets them through.
+        let limited = k_shortest_paths_within(&s, id("a"), id("d"), KindSet::ALL, false, 8, 3, None, Some(3));
+        assert_eq!(spelled(&s, &limited.unwrap()), ["abd"]);
+        let four = k_shortest_paths_within(&s, id("a"), id("d"), KindSet::ALL, false, 8, 3, None, Some(4));
+        assert_eq!(four.unwrap().len(), 2);
+        // A hub may be an end.
+        let from_hub =
+            k_shortest_paths_within(&s, id("h"), id("b"), KindSet::ALL, false, 8, 1, None, Some(3));
+        assert_eq!(spelled(&s, &from_hub.unwrap()), ["hab"]);
     }
 }

@@ -12,12 +12,18 @@ use proptest::test_runner::{Config, TestRunner};
 /// Every route, with its path parameters (`{id}`, `{slug}`) and the query parameters it reads.
 const ROUTES: &[(&str, &[&str])] = &[
     ("/", &[]),
-    ("/entities/{id}", &[]),
-    ("/entities/{id}/graph", &["depth", "kinds", "direction", "limit"]),
+    ("/entities/{id}", &["group", "page", "q"]),
+    (
+        "/entities/{id}/graph",
+        &["depth", "kinds", "direction", "schemas", "page"],
+    ),
     ("/entities/{id}/exposure", &["regime", "as_of"]),
     ("/entities/{id}/export", &["format", "depth"]),
     ("/search", &["q", "schema", "country", "list", "page"]),
-    ("/paths", &["from", "to", "max", "kinds", "directed", "k"]),
+    (
+        "/paths",
+        &["from", "to", "max", "kinds", "directed", "k", "hubs", "max_links"],
+    ),
     ("/lists", &["sort"]),
     ("/lists/{slug}", &["sort", "page"]),
     ("/sources", &[]),
@@ -75,6 +81,13 @@ fn value() -> impl Strategy<Value = String> {
             "ftm",
             "graphml",
             "xml",
+            "owns-out",
+            "director_of-in",
+            "owns-both",
+            "avoid",
+            "through",
+            "Company",
+            "Person,Company",
             "name",
             "date",
             "海康威视",
@@ -115,7 +128,7 @@ fn request() -> impl Strategy<Value = (String, bool)> {
     let route = prop::sample::select(ROUTES.to_vec());
     (
         route,
-        prop::collection::vec(value(), 6),
+        prop::collection::vec(value(), 10),
         any::<u8>(),
         any::<bool>(),
     )

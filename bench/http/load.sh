@@ -18,7 +18,7 @@ port=18080
 rss() { awk '/VmRSS/ {print int($2/1024) " MB"}' "/proc/$server/status"; }
 rss_before=$(rss)
 
-( sleep $((duration / 2)); "$bin" generate --db "$work/serve.db" --entities 100000 --seed 7 >"$work/import.log" 2>&1; echo "import finished at $(date +%T)" >>"$work/import.log" ) &
+( sleep $((duration / 2)); "$bin" generate --db "$work/serve.db" --entities 100000 --seed 7 --shape flat >"$work/import.log" 2>&1; echo "import finished at $(date +%T)" >>"$work/import.log" ) &
 importer=$!
 echo "load: $connections connections for ${duration}s, import at $((duration / 2))s ($(date +%T))"
 wrk -t2 -c"$connections" -d"${duration}s" --latency -s bench/http/mix.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"

@@ -1,6 +1,7 @@
 //! Shared by the benchmarks: where bench data lives, and the cached synthetic database.
 #![allow(dead_code)] // each bench uses a part
 
+use ownergraph::generate::Shape;
 use ownergraph::store::{ImportRecord, Store};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -49,14 +50,34 @@ pub fn synthetic_entities() -> usize {
         .unwrap_or(1_000_000)
 }
 
-/// The synthetic store of `entities` entities (seed 42), generated once and reused.
+/// The shape of the synthetic store: OWNERGRAPH_BENCH_SHAPE=hubs or flat, flat by default
+/// (the shape the README's older figures were measured on, so they stay comparable).
+pub fn synthetic_shape() -> Shape {
+    std::env::var("OWNERGRAPH_BENCH_SHAPE")
+        .ok()
+        .map(|s| s.parse().expect("OWNERGRAPH_BENCH_SHAPE is hubs or flat"))
+        .unwrap_or(Shape::Flat)
+}
+
+/// Where [`synthetic_db`] keeps the store of `entities` entities.
+pub fn synthetic_db_path(entities: usize) -> PathBuf {
+    bench_dir().join(match synthetic_shape() {
+        Shape::Flat => format!("synthetic-{entities}.db"),
+        Shape::Hubs => format!("synthetic-hubs-{entities}.db"),
+    })
+}
+
+/// The synthetic store of `entities` entities (seed 42, [`synthetic_shape`]), generated once
+/// and reused: `synthetic-N.db` (flat) or `synthetic-hubs-N.db`.
 pub fn synthetic_db(entities: usize) -> PathBuf {
-    let path = bench_dir().join(format!("synthetic-{entities}.db"));
+    let shape = synthetic_shape();
+    let path = synthetic_db_path(entities);
     if path.exists() {
         return path;
     }
     let started = Instant::now();
-    let batch = ownergraph::generate::generate(entities, 42);
+    let batch = ownergraph::generate::generate_shaped(entities, 42, shape);
+    eprintln!("{}", ownergraph::generate::degree_summary(&batch));
     let generated = started.elapsed();
     let partial = path.with_extension("partial");
     remove_db(&partial);
@@ -65,7 +86,7 @@ pub fn synthetic_db(entities: usize) -> PathBuf {
         dataset: batch.dataset.clone(),
         format: "generated".into(),
         path: "generated".into(),
-        checksum: format!("seed-42-{entities}"),
+        checksum: format!("seed-42-{entities}-{}", shape.as_str()),
     };
     store.apply(&batch, &record).expect("synthetic batch applies");
     drop(store);

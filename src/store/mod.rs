@@ -20,6 +20,7 @@ pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
 mod browse;
 mod ops;
+mod relation_pages;
 mod resolve;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
@@ -551,6 +552,22 @@ impl Store {
     }
 
     pub fn entity_detail(&self, id: &str) -> Result<Option<EntityDetail>> {
+        let Some((eid, entity, listings)) = self.entity_with_listings(id)? else {
+            return Ok(None);
+        };
+        let outgoing = self.relation_views(eid, "source_eid", "target_eid")?;
+        let incoming = self.relation_views(eid, "target_eid", "source_eid")?;
+        Ok(Some(EntityDetail {
+            entity,
+            listings,
+            outgoing,
+            incoming,
+        }))
+    }
+
+    /// An entity (with its row id) and its listings, without its relations: a hub has tens
+    /// of thousands, which the entity page reads a page at a time (`relation_views_by_rid`).
+    pub fn entity_with_listings(&self, id: &str) -> Result<Option<(i64, Entity, Vec<Listing>)>> {
         let found = self
             .conn
             .prepare_cached(&format!(
@@ -573,40 +590,20 @@ impl Store {
                 listings.push(listing_from_row(row, 0)?);
             }
         }
-        let outgoing = self.relation_views(eid, "source_eid", "target_eid")?;
-        let incoming = self.relation_views(eid, "target_eid", "source_eid")?;
-        Ok(Some(EntityDetail {
-            entity,
-            listings,
-            outgoing,
-            incoming,
-        }))
+        Ok(Some((eid, entity, listings)))
     }
 
     fn relation_views(&self, eid: i64, this_end: &str, other_end: &str) -> Result<Vec<RelationView>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {RELATION_COLUMNS}, o.id, o.name, o.schema,
-                    EXISTS (SELECT 1 FROM listings l WHERE l.entity_eid = o.eid), r.rid
-             FROM relations r
-             JOIN entities s ON s.eid = r.source_eid
-             JOIN entities t ON t.eid = r.target_eid
-             JOIN entities o ON o.eid = r.{other_end}
+            "{} JOIN entities o ON o.eid = r.{other_end}
              WHERE r.{this_end} = ?1
-             ORDER BY r.kind, o.name"
+             ORDER BY r.kind, o.name",
+            relation_view_select()
         ))?;
         let mut rows = stmt.query([eid])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let relation = relation_from_row(row, 0)?;
-            let n = RELATION_COLUMN_COUNT;
-            out.push(RelationView {
-                relation,
-                other_id: row.get(n)?,
-                other_name: row.get(n + 1)?,
-                other_schema: parse_column(row, n + 2, "schema")?,
-                other_listed: row.get(n + 3)?,
-                rid: row.get(n + 4)?,
-            });
+            out.push(relation_view_from_row(row)?);
         }
         Ok(out)
     }
@@ -821,6 +818,31 @@ const ENTITY_COLUMNS: &str = "id, schema, name, aliases, countries, identifiers,
 const RELATION_COLUMNS: &str = "s.id, t.id, r.kind, r.share_lo, r.share_hi, r.start_date, \
                                 r.end_date, r.notes, r.confidence, r.evidence, r.dataset, r.record_id";
 const RELATION_COLUMN_COUNT: usize = 12;
+
+/// A relation seen from one end, for [`relation_view_from_row`]; the caller adds
+/// `JOIN entities o ON o.eid = r.<other end>` and its `WHERE`.
+fn relation_view_select() -> String {
+    format!(
+        "SELECT {RELATION_COLUMNS}, o.id, o.name, o.schema,
+                EXISTS (SELECT 1 FROM listings l WHERE l.entity_eid = o.eid), r.rid
+         FROM relations r
+         JOIN entities s ON s.eid = r.source_eid
+         JOIN entities t ON t.eid = r.target_eid"
+    )
+}
+
+fn relation_view_from_row(row: &rusqlite::Row<'_>) -> Result<RelationView> {
+    let relation = relation_from_row(row, 0)?;
+    let n = RELATION_COLUMN_COUNT;
+    Ok(RelationView {
+        relation,
+        other_id: row.get(n)?,
+        other_name: row.get(n + 1)?,
+        other_schema: parse_column(row, n + 2, "schema")?,
+        other_listed: row.get(n + 3)?,
+        rid: row.get(n + 4)?,
+    })
+}
 
 /// Columns of a listing row (aliases l, e = entity) for [`listing_from_row`].
 const LISTING_COLUMNS: &str = "e.id, l.list, l.authority, l.program, l.start_date, l.end_date, \

@@ -1,11 +1,13 @@
 //! The graph page: an entity's neighbourhood drawn as SVG, with the same nodes and relations
-//! as tables below, capped at [`NODE_LIMIT`] nodes with a count of the rest.
+//! as tables below, capped at [`NODE_LIMIT`] nodes a page with a count of the rest, and the
+//! largest groups of what it reached through one node ("48,213 companies of which X is
+//! director"), filterable by kind and schema.
 
 use super::drawing::{self, Drawing, EdgeIn, NodeIn};
-use super::params::{kind_list, kinds_query, Params};
+use super::params::{kind_list, kinds_query, schemas_query, Params};
 use super::{AppError, Format, WebError};
 use crate::engine::Engine;
-use crate::graph::{Direction, Snapshot};
+use crate::graph::{Direction, SchemaSet, Snapshot, Window};
 use crate::model::{Date, KindSet, RelationKind, Schema, Share};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -91,7 +93,27 @@ pub struct NeighbourhoodView {
     pub edges: Vec<EdgeView>,
     pub omitted: usize,
     pub reached_by_kind: Vec<KindCount>,
+    pub groups: Vec<GroupView>,
     pub drawing: Drawing,
+}
+
+/// Nodes first reached through one entity over one kind, one way, of one schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub via: String,
+    pub via_name: String,
+    pub kind: RelationKind,
+    /// `out`: `via` is the source of the relations (it owns, directs… them); `in`: the target.
+    pub direction: &'static str,
+    pub schema: Schema,
+    /// Hops from the page's entity.
+    pub distance: u8,
+    /// Exact, shown and not shown alike.
+    pub count: u32,
+    /// e.g. "48,213 Company of which Alpha Nominees Ltd is director".
+    pub text: String,
+    /// The whole group, paged and filterable: `via`'s entity page at that group.
+    pub href: String,
 }
 
 /// How many nodes a walk reached over one relation kind: what narrowing to it would keep.
@@ -102,16 +124,46 @@ pub struct KindCount {
 }
 
 /// Walks the neighbourhood of `start` and draws it; shared by the graph and entity pages.
+#[allow(clippy::too_many_arguments)] // the walk's parameters, each from the URL
 pub fn neighbourhood_view(
     snapshot: &Snapshot,
     start: u32,
     depth: u8,
     kinds: KindSet,
     direction: Direction,
-    limit: usize,
+    schemas: SchemaSet,
+    window: Window,
     marker: &'static str,
 ) -> NeighbourhoodView {
-    let walk = snapshot.neighbourhood(start, depth, kinds, direction, limit);
+    let walk = snapshot.neighbourhood_within(start, depth, kinds, direction, schemas, window);
+    let groups = walk
+        .groups
+        .iter()
+        .map(|g| {
+            let via = snapshot.node(g.via);
+            let count = super::entity::thousands(g.count as usize);
+            let text = if g.via_is_source {
+                format!("{count} {} of which {} {}", g.schema, via.name, g.kind.label())
+            } else {
+                format!("{count} {} that {} {}", g.schema, g.kind.label(), via.name)
+            };
+            let direction = if g.via_is_source { "out" } else { "in" };
+            GroupView {
+                href: format!(
+                    "/entities/{}?group={}-{direction}#group-{}-{direction}",
+                    via.id, g.kind, g.kind
+                ),
+                via: via.id.to_string(),
+                via_name: via.name.to_string(),
+                kind: g.kind,
+                direction,
+                schema: g.schema,
+                distance: g.level,
+                count: g.count,
+                text,
+            }
+        })
+        .collect();
     let nodes: Vec<NodeView> = walk
         .nodes
         .iter()
@@ -151,7 +203,10 @@ pub fn neighbourhood_view(
         if depth == 1 { "" } else { "s" }
     );
     if walk.omitted > 0 {
-        caption.push_str(&format!(" ({} more not drawn)", walk.omitted));
+        caption.push_str(&format!(
+            " ({} more not drawn)",
+            super::entity::thousands(walk.omitted)
+        ));
     }
     let drawing = drawing::draw(&node_in, &edge_in, marker, caption);
     let reached_by_kind = RelationKind::ALL
@@ -167,6 +222,7 @@ pub fn neighbourhood_view(
         edges,
         omitted: walk.omitted,
         reached_by_kind,
+        groups,
         drawing,
     }
 }
@@ -206,6 +262,17 @@ pub struct GraphPage {
     pub omitted: usize,
     /// Nodes reached over each kind (shown or not): how to narrow a large neighbourhood.
     pub reached_by_kind: Vec<KindCount>,
+    /// The schemas the walk enters (every schema when the URL names none).
+    pub schemas: Vec<Schema>,
+    /// Every entity reached, the start included: `nodes` plus `omitted`.
+    pub reached: usize,
+    /// The largest groups reached through one entity, largest first, exact counts.
+    pub groups: Vec<GroupView>,
+    /// Pages of [`NODE_LIMIT`] entities (the start on each) over everything reached.
+    pub page: usize,
+    pub pages: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
     pub data_version: i64,
     #[serde(skip)]
     pub svg: String,
@@ -214,7 +281,15 @@ pub struct GraphPage {
     pub kinds_query: String,
     #[serde(skip)]
     pub choices: Vec<KindChoice>,
+    /// `schemas=…` of the current filter, empty for all schemas.
+    #[serde(skip)]
+    pub schemas_query: String,
+    #[serde(skip)]
+    pub schema_choices: Vec<(Schema, bool)>,
 }
+
+/// Most pages of a graph the URL may ask for.
+const MAX_PAGE: usize = 100_000;
 
 pub async fn graph(
     format: Format,
@@ -227,11 +302,43 @@ pub async fn graph(
         let depth = params.number("depth", 1..=3, DEFAULT_DEPTH)?;
         let kinds = params.kinds()?;
         let direction = params.direction(Direction::Both)?;
+        let schemas = params.schemas()?;
+        let page = params.page(MAX_PAGE)?;
         let snapshot = engine.snapshot();
         let start = snapshot
             .find(&id)
             .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
-        let view = neighbourhood_view(&snapshot, start, depth, kinds, direction, NODE_LIMIT, "main");
+        // Each page shows the start and the next NODE_LIMIT - 1 entities the walk reached.
+        let per_page = NODE_LIMIT - 1;
+        let window = Window {
+            skip: (page - 1) * per_page,
+            limit: NODE_LIMIT,
+            groups: true,
+        };
+        let view = neighbourhood_view(&snapshot, start, depth, kinds, direction, schemas, window, "main");
+        let reached = view.nodes.len() + view.omitted;
+        let pages = (reached - 1).div_ceil(per_page).max(1);
+        if page > pages {
+            return Err(AppError::BadRequest(format!(
+                "page {page}: this neighbourhood has {pages} page{} of {per_page} entities",
+                if pages == 1 { "" } else { "s" }
+            )));
+        }
+        let query = |page: usize| {
+            let mut pairs = vec![
+                ("depth", depth.to_string()),
+                ("direction", direction.as_str().to_string()),
+            ];
+            if kinds != KindSet::ALL {
+                pairs.push(("kinds", kinds_query(kinds)));
+            }
+            if schemas != SchemaSet::ALL {
+                pairs.push(("schemas", schemas_query(schemas)));
+            }
+            pairs.push(("page", page.to_string()));
+            let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
+            format!("/entities/{}/graph?{query}", id.as_str())
+        };
         let entity = view.nodes[0].clone();
         Ok(GraphPage {
             title: format!("Graph of {}", entity.name),
@@ -244,10 +351,22 @@ pub async fn graph(
             edges: view.edges,
             omitted: view.omitted,
             reached_by_kind: view.reached_by_kind,
+            schemas: Schema::ALL.into_iter().filter(|s| schemas.contains(*s)).collect(),
+            reached,
+            groups: view.groups,
+            page,
+            pages,
+            prev: (page > 1).then(|| query(page - 1)),
+            next: (page < pages).then(|| query(page + 1)),
             data_version: snapshot.data_version,
             svg: view.drawing.svg(),
             kinds_query: kinds_query(kinds),
             choices: kind_choices(kinds),
+            schemas_query: schemas_query(schemas),
+            schema_choices: Schema::ALL
+                .into_iter()
+                .map(|s| (s, schemas != SchemaSet::ALL && schemas.contains(s)))
+                .collect(),
         })
     })
 }

@@ -5,8 +5,8 @@
 //! with commas (`kinds=owns,controls`); both mean the same.
 
 use super::AppError;
-use crate::graph::Direction;
-use crate::model::{KindSet, RelationKind};
+use crate::graph::{Direction, SchemaSet};
+use crate::model::{KindSet, RelationKind, Schema};
 use actix_web::{web, HttpRequest};
 use std::ops::RangeInclusive;
 use std::str::FromStr;
@@ -47,6 +47,21 @@ impl Params {
             })
     }
 
+    /// `page`: a whole number from 1 to `max`, 1 when absent.
+    pub fn page(&self, max: usize) -> Result<usize, AppError> {
+        let Some(text) = self.get("page") else {
+            return Ok(1);
+        };
+        text.parse::<usize>()
+            .ok()
+            .filter(|p| (1..=max).contains(p))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "page must be a whole number from 1 to {max}; got {text:?}"
+                ))
+            })
+    }
+
     /// `true` or `false`, or `default` when absent.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, AppError> {
         match self.get(name) {
@@ -76,6 +91,23 @@ impl Params {
         })
     }
 
+    /// The schemas named by every `schemas` value (repeated or comma-separated, as `kinds`);
+    /// all schemas when none is named.
+    pub fn schemas(&self) -> Result<SchemaSet, AppError> {
+        let mut named = Vec::new();
+        for (_, value) in self.0.iter().filter(|(n, _)| n == "schemas") {
+            for word in value.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+                named
+                    .push(Schema::from_str(word).map_err(|e| AppError::BadRequest(format!("schemas: {e}")))?);
+            }
+        }
+        Ok(if named.is_empty() {
+            SchemaSet::ALL
+        } else {
+            named.into_iter().collect()
+        })
+    }
+
     /// Which way to walk: `in`, `out` or `both`, or `default` when absent.
     pub fn direction(&self, default: Direction) -> Result<Direction, AppError> {
         match self.get("direction") {
@@ -100,6 +132,19 @@ pub fn kinds_query(kinds: KindSet) -> String {
     kinds
         .kinds()
         .map(RelationKind::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The `schemas=…` query value of a set: empty for all schemas (no filter).
+pub fn schemas_query(schemas: SchemaSet) -> String {
+    if schemas == SchemaSet::ALL {
+        return String::new();
+    }
+    Schema::ALL
+        .into_iter()
+        .filter(|s| schemas.contains(*s))
+        .map(Schema::as_str)
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -77,10 +77,65 @@ pub struct PathsPage {
     /// The paths found, shortest first; `None` until both ends name one entity each.
     pub paths: Option<Vec<PathView>>,
     pub data_version: i64,
+    /// Whether paths may pass through no party of more than `max_links` links (`hubs=avoid`,
+    /// the default) or through any (`hubs=through`).
+    pub avoid_hubs: bool,
+    pub max_links: usize,
+    /// A shorter path that the hub limit ruled out, when there is one.
+    pub skipped: Option<Skipped>,
     #[serde(skip)]
     pub kinds_query: String,
     #[serde(skip)]
     pub choices: Vec<super::graph::KindChoice>,
+}
+
+/// A shorter path than any shown, through parties of more links than the limit.
+#[derive(Serialize)]
+pub struct Skipped {
+    pub hops: usize,
+    /// The parties over the limit it passes through, with their links.
+    pub hubs: Vec<HubView>,
+    /// The same search through hubs.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct HubView {
+    #[serde(flatten)]
+    pub entity: NodeView,
+    pub links: usize,
+}
+
+/// Links above which a party is a hub that paths avoid, unless the URL says otherwise.
+pub const DEFAULT_MAX_LINKS: usize = 1_000;
+const MAX_LINKS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000_000;
+
+/// `hubs=avoid|through` and `max_links=N`: whether and above how many links to avoid parties.
+fn hub_limit(params: &Params) -> Result<(bool, usize), AppError> {
+    let avoid = match params.get("hubs") {
+        None | Some("avoid") => true,
+        Some("through") => false,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "hubs must be avoid or through; got {other:?}"
+            )))
+        }
+    };
+    let max_links = match params.get("max_links") {
+        None => DEFAULT_MAX_LINKS,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| MAX_LINKS_RANGE.contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "max_links must be a whole number from {} to {}; got {text:?}",
+                    MAX_LINKS_RANGE.start(),
+                    MAX_LINKS_RANGE.end()
+                ))
+            })?,
+    };
+    Ok((avoid, max_links))
 }
 
 /// Each end with the other: (heading, its parameter, it, the other, the other's parameter).
@@ -212,6 +267,7 @@ pub async fn paths(
         let k = params.number("k", 1..=MAX_K as u8, DEFAULT_K)?;
         let directed = params.flag("directed", false)?;
         let kinds = params.kinds()?;
+        let (avoid_hubs, max_links) = hub_limit(&params)?;
         let snapshot = engine.snapshot();
         let (from, from_node) = resolve(&engine, &snapshot, params.get("from"))?;
         let (to, to_node) = resolve(&engine, &snapshot, params.get("to"))?;
@@ -231,6 +287,7 @@ pub async fn paths(
                     max,
                     k as usize,
                     Some(QUERY_TIME),
+                    avoid_hubs.then_some(max_links),
                 )
                 .map_err(|t| {
                     AppError::BadRequest(format!(
@@ -246,6 +303,42 @@ pub async fn paths(
             ),
             _ => None,
         };
+        // Say when the limit hid a shorter path: one more search, through everything.
+        let skipped = match (from_node, to_node, &paths) {
+            (Some(a), Some(b), Some(found)) if avoid_hubs => snapshot
+                .shortest_path(a, b, kinds, directed, max)
+                .filter(|through| found.first().is_none_or(|p| through.len() < p.hops))
+                .map(|through| {
+                    let path = crate::paths::Path::from_edges(&snapshot, a, through);
+                    let hubs = path.nodes[1..path.nodes.len() - 1]
+                        .iter()
+                        .filter(|&&n| snapshot.links(n) > max_links)
+                        .map(|&n| HubView {
+                            entity: NodeView::of(&snapshot, n, 0),
+                            links: snapshot.links(n),
+                        })
+                        .collect();
+                    let mut query: Vec<(&str, String)> = req
+                        .query_string()
+                        .split('&')
+                        .filter_map(|pair| pair.split_once('='))
+                        .filter(|(name, _)| *name != "hubs")
+                        .map(|(name, value)| (name, value.to_string()))
+                        .collect();
+                    query.push(("hubs", "through".into()));
+                    let query = query
+                        .iter()
+                        .map(|(n, v)| format!("{n}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("&");
+                    Skipped {
+                        hops: path.hops(),
+                        hubs,
+                        href: format!("/paths?{query}"),
+                    }
+                }),
+            _ => None,
+        };
         let title = match (&from.entity, &to.entity) {
             (Some(a), Some(b)) => format!("Paths from {} to {}", a.name, b.name),
             _ => "Paths".to_string(),
@@ -259,6 +352,9 @@ pub async fn paths(
             directed,
             kinds: kind_list(kinds),
             paths,
+            avoid_hubs,
+            max_links,
+            skipped,
             data_version: snapshot.data_version,
             kinds_query: kinds_query(kinds),
             choices: super::graph::kind_choices(kinds),
