@@ -15,9 +15,11 @@ use std::sync::Mutex;
 
 mod accounts;
 mod curation;
+mod investigations;
 
 pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
+pub use investigations::InvestigationRow;
 mod browse;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_search_set_wise.sql"),
     include_str!("migrations/006_trigram_counts.sql"),
     include_str!("migrations/007_source_records.sql"),
+    include_str!("migrations/008_investigations.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).

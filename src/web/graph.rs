@@ -214,6 +214,9 @@ pub struct GraphPage {
     pub kinds_query: String,
     #[serde(skip)]
     pub choices: Vec<KindChoice>,
+    /// The signed-in user, who may save the live graph as an investigation.
+    #[serde(skip)]
+    pub viewer: Option<crate::accounts::Session>,
 }
 
 pub async fn graph(
@@ -248,6 +251,7 @@ pub async fn graph(
             svg: view.drawing.svg(),
             kinds_query: kinds_query(kinds),
             choices: kind_choices(kinds),
+            viewer: super::account::viewer(&req, &engine)?,
         })
     })
 }

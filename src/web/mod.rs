@@ -6,6 +6,7 @@
 //! domain, render.
 
 mod account;
+mod assets;
 mod curation;
 mod drawing;
 mod entity;
@@ -15,10 +16,12 @@ mod exposure;
 mod graph;
 mod home;
 mod import;
+mod investigations;
 mod lists;
 mod screen;
 mod search;
 mod sources;
+mod suggest;
 mod upload;
 
 pub use account::CookiePolicy;
@@ -113,15 +116,6 @@ fn json_suffix(req: &mut ServiceRequest) {
         .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
 }
 
-const STYLE_CSS: &str = include_str!("../../static/style.css");
-
-async fn style() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLE_CSS)
-}
-
 async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, WebError> {
     Err(WebError {
         error: AppError::NotFound(format!("no page at {}", req.path())),
@@ -144,7 +138,7 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
@@ -165,9 +159,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/relations", web::post().to(curation::add_relation))
         .route("/entities/{id}/aliases", web::post().to(curation::add_alias))
         .route("/entities/{id}/notes", web::post().to(curation::add_note))
+        .service(
+            web::resource("/investigations")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(investigations::MAX_FORM_BYTES)
+                        .error_handler(bad_query),
+                )
+                .route(web::get().to(investigations::list))
+                .route(web::post().to(investigations::save_new)),
+        )
+        .route("/investigations/import", web::post().to(investigations::import))
+        .service(
+            web::resource("/investigations/{id}")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(investigations::MAX_FORM_BYTES)
+                        .error_handler(bad_query),
+                )
+                .route(web::get().to(investigations::show))
+                .route(web::post().to(investigations::save)),
+        )
+        .route(
+            "/investigations/{id}/export",
+            web::get().to(investigations::export),
+        )
         .route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/search", web::get().to(search::search))
+        .route("/suggest", web::get().to(suggest::suggest))
         .route("/lists", web::get().to(lists::lists))
         .route("/lists/{slug}", web::get().to(lists::list))
         .route("/sources", web::get().to(sources::sources))
@@ -176,12 +196,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/paths", web::get().to(paths::paths))
         .route("/entities/{id}/exposure", web::get().to(exposure::exposure))
+        .route("/exposure", web::get().to(exposure::pick))
         .route("/entities/{id}/export", web::get().to(export::download))
         .route("/match", web::get().to(screen::match_page))
         .route("/screen", web::get().to(screen::form))
         .route("/screen", web::post().to(screen::submit))
         .route("/screen/{token}.csv", web::get().to(screen::download))
-        .route("/static/style.css", web::get().to(style))
+        .route("/static/{file:.+}", web::get().to(assets::asset))
         .default_service(web::to(not_found));
 }
 
