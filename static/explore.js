@@ -209,6 +209,13 @@
     for (const e of page.edges) addEdge(e, id);
     node.data({ expanded: true, more: page.omitted });
     relabel(node);
+    // Keep what was just added in view.
+    const view = cy.extent();
+    const outside = fresh.some((n) => {
+      const p = cy.getElementById(n.id).position();
+      return p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2;
+    });
+    if (outside) cy.fit(undefined, 30);
     refreshKinds();
     status.textContent = `${node.data("name")}: ${fresh.length} new of ${page.nodes.length - 1} neighbours shown${page.omitted ? `, ${page.omitted} more not shown (at most ${page.limit} per expansion)` : ""}.`;
     showNode(node);

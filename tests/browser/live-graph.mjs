@@ -51,7 +51,7 @@ export async function liveGraph(browser, page, base, outDir) {
   await page.mouse.click(moved.x, moved.y);
   await page.locator(".explore-panel h3", { hasText: "State-owned Assets" }).waitFor();
   await page.locator(".explore-panel textarea[name=note]").fill("State owner of CETC: check the 2019 annual report");
-  await page.screenshot({ path: join(outDir, "live-graph.png") });
+  await page.locator(".explore").screenshot({ path: join(outDir, "live-graph.png") });
 
   step("investigation: save the canvas");
   await page.locator('form.save-canvas [name="name"]').fill("CETC and Hikvision");
@@ -70,7 +70,7 @@ export async function liveGraph(browser, page, base, outDir) {
   const twin = await (await page.request.get(url + ".json")).json();
   assert.equal(twin.investigation.name, "CETC and Hikvision");
   assert.equal(twin.nodes.find((n) => n.id === "sasac").note, "State owner of CETC: check the 2019 annual report");
-  await page.screenshot({ path: join(outDir, "investigation.png"), fullPage: true });
+  await page.locator("article.investigation").screenshot({ path: join(outDir, "investigation.png") });
 
   step("investigation: export SVG and FtM");
   for (const [format, check] of [
