@@ -20,7 +20,7 @@ use std::collections::HashMap;
 pub const MAX_SUGGESTIONS: usize = 20;
 /// Most index entries read for one text: enough to rank the best few, bounded for a
 /// one-letter text that starts a million words.
-const SCAN: usize = 2000;
+const SCAN: usize = 500;
 
 /// One indexed name or alias.
 struct Named {
