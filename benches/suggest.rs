@@ -37,8 +37,9 @@ fn main() {
         .expect("index builds");
     let (names, starts) = index.len();
     println!(
-        "suggest index at {entities} entities: {names} names, {starts} word starts, built in {:.2?}, {} MB resident more",
+        "suggest index at {entities} entities: {names} names, {starts} word starts, built in {:.2?}, {} MB on the heap ({} MB resident more, with SQLite's mapped pages the scan read)",
         started.elapsed(),
+        index.heap_bytes() / 1_000_000,
         common::resident_bytes().saturating_sub(before) / 1_000_000
     );
     drop(index);
@@ -64,17 +65,29 @@ fn main() {
     ];
     for (kind, typed) in kinds {
         let mut times = Vec::with_capacity(picked.len());
+        // Each text asked five times, the fastest kept: on a shared machine a single run's
+        // tail is mostly the scheduler (the p99 of single runs is printed too).
+        let mut best = Vec::with_capacity(picked.len());
         let mut offered = 0;
         for (id, name) in &picked {
             let text = typed(name);
-            let started = Instant::now();
-            let found = suggest::suggest(&engine, &text, 10).expect("suggests");
-            times.push(started.elapsed());
-            offered += usize::from(found.iter().any(|s| &s.id == id));
+            let mut fastest = Duration::MAX;
+            for run in 0..5 {
+                let started = Instant::now();
+                let found = suggest::suggest(&engine, &text, 10).expect("suggests");
+                let took = started.elapsed();
+                fastest = fastest.min(took);
+                if run == 0 {
+                    times.push(took);
+                    offered += usize::from(found.iter().any(|s| &s.id == id));
+                }
+            }
+            best.push(fastest);
         }
         println!(
-            "{kind:>22}: {}; the entity among the ten for {offered} of {}",
+            "{kind:>22}: single runs {}; best of five {}; the entity among the ten for {offered} of {}",
             percentiles(times),
+            percentiles(best),
             picked.len()
         );
     }

@@ -96,6 +96,18 @@ impl SuggestIndex {
         (self.names.len(), self.starts.len())
     }
 
+    /// Bytes the index holds on the heap (its vectors and texts).
+    pub fn heap_bytes(&self) -> usize {
+        let texts: usize = self
+            .names
+            .iter()
+            .map(|n| n.norm.len() + n.alias.as_ref().map_or(0, |a| a.len()))
+            .sum();
+        self.names.capacity() * std::mem::size_of::<Named>()
+            + self.starts.capacity() * std::mem::size_of::<(u32, u32)>()
+            + texts
+    }
+
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
@@ -145,19 +157,12 @@ impl SuggestIndex {
             .take(limit)
             .map(|(_, node, alias)| {
                 let n = snapshot.node(node);
-                let mut lists: Vec<String> = Vec::new();
-                for fact in snapshot.listings(node) {
-                    let list = &snapshot.list_names[fact.list as usize];
-                    if !lists.contains(list) {
-                        lists.push(list.clone());
-                    }
-                }
                 Suggestion {
                     id: n.id.to_string(),
                     name: n.name.to_string(),
                     schema: n.schema,
                     alias: alias.map(str::to_string),
-                    lists,
+                    lists: snapshot.list_names_of(node),
                 }
             })
             .collect()

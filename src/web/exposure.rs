@@ -47,6 +47,22 @@ fn range(p: [Pct; 2]) -> String {
     }
 }
 
+/// The regime a URL names (OFAC when none).
+fn regime(text: Option<&str>) -> Result<RegimeId, AppError> {
+    text.unwrap_or("ofac").parse().map_err(AppError::BadRequest)
+}
+
+/// The day a URL names, if any.
+fn as_of(text: Option<&str>) -> Result<Option<Date>, AppError> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}"))),
+    }
+}
+
 pub async fn exposure(
     format: Format,
     engine: web::Data<Engine>,
@@ -54,18 +70,8 @@ pub async fn exposure(
     query: web::Query<ExposureQuery>,
 ) -> Result<HttpResponse, WebError> {
     format.respond(|| {
-        let regime: RegimeId = query
-            .regime
-            .as_deref()
-            .unwrap_or("ofac")
-            .parse()
-            .map_err(AppError::BadRequest)?;
-        let as_of: Date = match query.as_of.as_deref() {
-            None | Some("") => Date::today(),
-            Some(text) => text
-                .parse()
-                .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}")))?,
-        };
+        let regime = regime(query.regime.as_deref())?;
+        let as_of = as_of(query.as_of.as_deref())?.unwrap_or_else(Date::today);
         let report = explain(&engine, &id, regime, as_of)?
             .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
         Ok(ExposurePage {
@@ -110,17 +116,8 @@ pub async fn pick(
         if typed.is_empty() {
             return Err(AppError::BadRequest("entity: give an id or a name".into()));
         }
-        let regime: RegimeId = query
-            .regime
-            .as_deref()
-            .unwrap_or("ofac")
-            .parse()
-            .map_err(AppError::BadRequest)?;
-        let mut pairs = vec![("regime", regime.as_str().to_string())];
-        if let Some(text) = query.as_of.as_deref().filter(|t| !t.is_empty()) {
-            let as_of: Date = text
-                .parse()
-                .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}")))?;
+        let mut pairs = vec![("regime", regime(query.regime.as_deref())?.as_str().to_string())];
+        if let Some(as_of) = as_of(query.as_of.as_deref())? {
             pairs.push(("as_of", as_of.to_string()));
         }
         let state = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");

@@ -33,13 +33,7 @@ pub struct NodeView {
 impl NodeView {
     pub fn of(snapshot: &Snapshot, node: u32, distance: u8) -> NodeView {
         let n = snapshot.node(node);
-        let mut lists: Vec<String> = Vec::new();
-        for fact in snapshot.listings(node) {
-            let name = &snapshot.list_names[fact.list as usize];
-            if !lists.contains(name) {
-                lists.push(name.clone());
-            }
-        }
+        let lists = snapshot.list_names_of(node);
         NodeView {
             id: n.id.to_string(),
             name: n.name.to_string(),

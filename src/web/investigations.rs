@@ -10,11 +10,12 @@ use super::upload::{display_file_name, text_field};
 use super::{AppError, Format, WebError};
 use crate::accounts::Session;
 use crate::engine::Engine;
+use crate::export::{self, Download, FileFormat};
 use crate::graph::Snapshot;
 use crate::investigation::{self, Canvas, CanvasEdge, CanvasNode, EntityChange};
 use crate::model::{Date, RelationKind};
 use crate::store::InvestigationRow;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
@@ -375,11 +376,15 @@ pub async fn export(
     let (row, canvas) = load(&engine, &id).map_err(fail)?;
     let snapshot = engine.snapshot();
     let stem = format!("investigation-{}", row.iid);
-    let (file_name, content_type, body) = match query.format.as_deref().unwrap_or("svg") {
+    let file = match query.format.as_deref().unwrap_or("svg") {
         "svg" => {
             let (nodes, edges) = view(&snapshot, &canvas);
             let svg = picture(&snapshot, &nodes, &edges, format!("Investigation {}", row.name)).svg();
-            (format!("{stem}.svg"), "image/svg+xml; charset=utf-8", svg.into_bytes())
+            Download {
+                file_name: format!("{stem}.svg"),
+                content_type: "image/svg+xml; charset=utf-8",
+                body: svg.into_bytes(),
+            }
         }
         wanted @ ("ftm" | "graphml") => {
             let ids: Vec<&str> = canvas.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -390,18 +395,8 @@ pub async fn export(
                 .map(|e| snapshot.edge(e).rid)
                 .collect();
             let extract = engine.read(|store| store.extract(&ids, &rids)).map_err(|e| fail(e.into()))?;
-            let mut body = Vec::new();
-            let written = if wanted == "ftm" {
-                crate::export::ftm::write(&extract, &mut body)
-            } else {
-                crate::export::graphml::write(&extract, &mut body)
-            };
-            written.map_err(|e| fail(AppError::Internal(e.to_string())))?;
-            if wanted == "ftm" {
-                (format!("{stem}.ftm.json"), "application/x-ndjson; charset=utf-8", body)
-            } else {
-                (format!("{stem}.graphml"), "application/graphml+xml; charset=utf-8", body)
-            }
+            let format = FileFormat::parse(wanted, None).map_err(|e| fail(AppError::BadRequest(e)))?;
+            export::file(&extract, &stem, format).map_err(|e| fail(AppError::Internal(e.to_string())))?
         }
         other => {
             return Err(fail(AppError::BadRequest(format!(
@@ -409,13 +404,7 @@ pub async fn export(
             ))))
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(file_name)],
-        })
-        .body(body))
+    Ok(super::export::attachment(file))
 }
 
 /// `POST /investigations/import`: an FtM file (multipart, fields `csrf`, `name`, `file`) as a

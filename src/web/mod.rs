@@ -247,6 +247,11 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
             Ok(false) => {}
             Err(e) => tracing::warn!("could not reload the changed database: {e}"),
         }
+        // The suggestion index of a new snapshot is built here, not by the first key press
+        // (about 10 s at 1M entities); once built this is a lookup.
+        if let Err(e) = crate::search::suggest::suggest(&watched, "", 1) {
+            tracing::warn!("could not build the suggestion index: {e}");
+        }
     });
     let cookies = web::Data::new(cookies);
     let downloads = web::Data::new(screen::Downloads::default());
