@@ -364,8 +364,12 @@
     const page = await getJson(figure.dataset.explore);
     const nodes = page.nodes || [];
     const missing = nodes.filter((n) => n.x === undefined && !drawn.has(n.id));
+    // Nodes the server's picture left out (the entity page draws at most 16 neighbours) go in
+    // rows under it.
+    const bottom = Math.max(0, ...[...drawn.values()].map((p) => p.y));
+    const spare = new Map(missing.map((n, i) => [n.id, { x: 100 + (i % 6) * 190, y: bottom + 110 + Math.floor(i / 6) * 80 }]));
     nodes.forEach((n, i) => {
-      const at = n.x !== undefined ? { x: n.x, y: n.y } : drawn.get(n.id) || { x: 0, y: 0 };
+      const at = n.x !== undefined ? { x: n.x, y: n.y } : drawn.get(n.id) || spare.get(n.id);
       addNode({ ...n, start: n.start ?? i === 0, more: n.more ?? (i === 0 ? page.omitted : 0) }, at, n.added_by || "");
     });
     // A graph page's first node is the entity whose neighbours it shows: already expanded.
