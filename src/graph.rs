@@ -389,6 +389,18 @@ impl Snapshot {
         &self.listings[start..end]
     }
 
+    /// Names of the lists `node` is on, current or past, each once, in listing order.
+    pub fn list_names_of(&self, node: u32) -> Vec<String> {
+        let mut lists: Vec<String> = Vec::new();
+        for fact in self.listings(node) {
+            let name = &self.list_names[fact.list as usize];
+            if !lists.contains(name) {
+                lists.push(name.clone());
+            }
+        }
+        lists
+    }
+
     pub fn is_listed(&self, node: u32) -> bool {
         !self.listings(node).is_empty()
     }

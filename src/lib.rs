@@ -12,6 +12,7 @@ pub mod exposure;
 pub mod generate;
 pub mod graph;
 pub mod import;
+pub mod investigation;
 pub mod metrics;
 pub mod model;
 pub mod paths;

@@ -152,23 +152,28 @@ impl FileFormat {
 /// The neighbourhood of `id` within `depth` relations as one file.
 pub fn download(engine: &Engine, id: &str, depth: u8, format: FileFormat) -> Result<Download, ExportError> {
     let extract = extract(engine, Some((id, depth)))?;
-    let mut body = Vec::new();
     let stem = format!("{}-depth{depth}", crate::model::slug(id));
+    file(&extract, &stem, format)
+}
+
+/// `extract` as one file named `stem` and the format's extension.
+pub fn file(extract: &Extract, stem: &str, format: FileFormat) -> Result<Download, ExportError> {
+    let mut body = Vec::new();
     let (file_name, content_type, written) = match format {
         FileFormat::Ftm => (
             format!("{stem}.ftm.json"),
             "application/x-ndjson; charset=utf-8",
-            ftm::write(&extract, &mut body),
+            ftm::write(extract, &mut body),
         ),
         FileFormat::Graphml => (
             format!("{stem}.graphml"),
             "application/graphml+xml; charset=utf-8",
-            graphml::write(&extract, &mut body),
+            graphml::write(extract, &mut body),
         ),
         FileFormat::Csv(table) => (
             format!("{stem}-{}", table.file_name()),
             "text/csv; charset=utf-8",
-            csv::write(&extract, table, &mut body),
+            csv::write(extract, table, &mut body),
         ),
     };
     written.map_err(|e| ExportError::io(Path::new(&file_name), e))?;

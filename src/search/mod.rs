@@ -15,6 +15,7 @@
 //! features (screening) build on; [`search`] adds filters, facets and pagination for the page.
 
 pub mod normalise;
+pub mod suggest;
 
 pub use normalise::{core, normalise};
 

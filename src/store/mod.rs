@@ -15,9 +15,11 @@ use std::sync::Mutex;
 
 mod accounts;
 mod curation;
+mod investigations;
 
 pub use accounts::{SessionRow, UserRow};
 pub use curation::{Annotation, Change, NewChange};
+pub use investigations::InvestigationRow;
 mod browse;
 mod ops;
 mod relation_pages;
@@ -40,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_trigram_counts.sql"),
     include_str!("migrations/007_source_records.sql"),
     include_str!("migrations/008_resolution.sql"),
+    include_str!("migrations/009_investigations.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).

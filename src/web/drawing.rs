@@ -273,6 +273,112 @@ fn label_width(label: &str) -> i32 {
     (units * 7 + 24).clamp(96, 230)
 }
 
+fn drawn_node(node: &NodeIn<'_>, label: String, x: i32, y: i32, width: i32) -> DrawnNode {
+    let mut tooltip = format!("{} ({}, {})", node.name, node.schema, node.id);
+    if node.listed {
+        tooltip.push_str(&format!(" · listed: {}", node.lists));
+    }
+    DrawnNode {
+        id: node.id.to_string(),
+        label,
+        tooltip,
+        schema: node.schema,
+        listed: node.listed,
+        start: node.start,
+        x,
+        y,
+        width,
+        height: NODE_HEIGHT,
+        cx: x + width / 2,
+        name_y: y + 17,
+        schema_y: y + 33,
+    }
+}
+
+fn edge_text(e: &EdgeIn) -> String {
+    let mut text = e.kind.as_str().replace('_', " ");
+    if let Some(share) = e.share {
+        text.push(' ');
+        text.push_str(&share_text(share));
+    }
+    text
+}
+
+/// Draws `nodes` centred where `centres` says (an investigation's saved canvas), relations as
+/// straight lines from box edge to box edge. `marker` must be unique on a page.
+pub fn draw_at(
+    nodes: &[NodeIn<'_>],
+    centres: &[(f64, f64)],
+    edges: &[EdgeIn],
+    marker: &'static str,
+    caption: String,
+) -> Drawing {
+    let labels: Vec<String> = nodes.iter().map(|n| label(n.name)).collect();
+    let widths: Vec<i32> = labels.iter().map(|l| label_width(l)).collect();
+    let left = (0..nodes.len())
+        .map(|v| centres[v].0 as i32 - widths[v] / 2)
+        .min()
+        .unwrap_or(0);
+    let top = centres
+        .iter()
+        .map(|c| c.1 as i32 - NODE_HEIGHT / 2)
+        .min()
+        .unwrap_or(0);
+    let centre = |v: usize| {
+        (
+            centres[v].0 as i32 - left + MARGIN,
+            centres[v].1 as i32 - top + MARGIN,
+        )
+    };
+    let drawn: Vec<DrawnNode> = nodes
+        .iter()
+        .enumerate()
+        .map(|(v, node)| {
+            let (cx, cy) = centre(v);
+            drawn_node(
+                node,
+                labels[v].clone(),
+                cx - widths[v] / 2,
+                cy - NODE_HEIGHT / 2,
+                widths[v],
+            )
+        })
+        .collect();
+    // Where the line from (x, y) towards (ox, oy) leaves the box of node v.
+    let leave = |v: usize, (x, y): (i32, i32), (ox, oy): (i32, i32)| -> (i32, i32) {
+        let (dx, dy) = ((ox - x) as f64, (oy - y) as f64);
+        let (hw, hh) = (widths[v] as f64 / 2.0, NODE_HEIGHT as f64 / 2.0);
+        let t = (hw / dx.abs().max(1e-9)).min(hh / dy.abs().max(1e-9)).min(1.0);
+        (x + (dx * t) as i32, y + (dy * t) as i32)
+    };
+    let drawn_edges = edges
+        .iter()
+        .filter(|e| e.source != e.target)
+        .map(|e| {
+            let (s, t) = (centre(e.source), centre(e.target));
+            let (x1, y1) = leave(e.source, s, t);
+            let (x2, y2) = leave(e.target, t, s);
+            DrawnEdge {
+                d: format!("M{x1},{y1} L{x2},{y2}"),
+                kind: e.kind,
+                label: edge_text(e),
+                label_x: (x1 + x2) / 2,
+                label_y: (y1 + y2) / 2 + 4,
+            }
+        })
+        .collect();
+    let width = drawn.iter().map(|n| n.x + n.width).max().unwrap_or(0) + MARGIN;
+    let height = drawn.iter().map(|n| n.y + n.height).max().unwrap_or(0) + MARGIN;
+    Drawing {
+        marker,
+        caption,
+        width: width.max(2 * MARGIN),
+        height: height.max(2 * MARGIN),
+        nodes: drawn,
+        edges: drawn_edges,
+    }
+}
+
 /// Lays out `nodes` and `edges` and returns the picture. `marker` must be unique on a page.
 pub fn draw(nodes: &[NodeIn<'_>], edges: &[EdgeIn], marker: &'static str, caption: String) -> Drawing {
     let start = nodes.iter().position(|n| n.start).unwrap_or(0);
@@ -299,25 +405,7 @@ pub fn draw(nodes: &[NodeIn<'_>], edges: &[EdgeIn], marker: &'static str, captio
             let node = &nodes[v];
             let w = widths[v];
             at.insert(v, (x + w / 2, y, r));
-            let mut tooltip = format!("{} ({}, {})", node.name, node.schema, node.id);
-            if node.listed {
-                tooltip.push_str(&format!(" · listed: {}", node.lists));
-            }
-            drawn.push(DrawnNode {
-                id: node.id.to_string(),
-                label: labels[v].clone(),
-                tooltip,
-                schema: node.schema,
-                listed: node.listed,
-                start: node.start,
-                x,
-                y,
-                width: w,
-                height: NODE_HEIGHT,
-                cx: x + w / 2,
-                name_y: y + 17,
-                schema_y: y + 33,
-            });
+            drawn.push(drawn_node(node, labels[v].clone(), x, y, w));
             x += w + COLUMN_GAP;
         }
     }
@@ -351,15 +439,10 @@ pub fn draw(nodes: &[NodeIn<'_>], edges: &[EdgeIn], marker: &'static str, captio
                 ym + nudge / 3,
             )
         };
-        let mut text = e.kind.as_str().replace('_', " ");
-        if let Some(share) = e.share {
-            text.push(' ');
-            text.push_str(&share_text(share));
-        }
         drawn_edges.push(DrawnEdge {
             d,
             kind: e.kind,
-            label: text,
+            label: edge_text(e),
             label_x: lx,
             label_y: ly,
         });

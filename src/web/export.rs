@@ -53,11 +53,16 @@ pub async fn download(
             other => AppError::Internal(other.to_string()),
         })
     })?;
-    Ok(HttpResponse::Ok()
+    Ok(attachment(file))
+}
+
+/// A file handed over as a download.
+pub fn attachment(file: export::Download) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(file.content_type)
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(file.file_name)],
         })
-        .body(file.body))
+        .body(file.body)
 }

@@ -47,6 +47,22 @@ fn range(p: [Pct; 2]) -> String {
     }
 }
 
+/// The regime a URL names (OFAC when none).
+fn regime(text: Option<&str>) -> Result<RegimeId, AppError> {
+    text.unwrap_or("ofac").parse().map_err(AppError::BadRequest)
+}
+
+/// The day a URL names, if any.
+fn as_of(text: Option<&str>) -> Result<Option<Date>, AppError> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}"))),
+    }
+}
+
 pub async fn exposure(
     format: Format,
     engine: web::Data<Engine>,
@@ -54,18 +70,8 @@ pub async fn exposure(
     query: web::Query<ExposureQuery>,
 ) -> Result<HttpResponse, WebError> {
     format.respond(|| {
-        let regime: RegimeId = query
-            .regime
-            .as_deref()
-            .unwrap_or("ofac")
-            .parse()
-            .map_err(AppError::BadRequest)?;
-        let as_of: Date = match query.as_of.as_deref() {
-            None | Some("") => Date::today(),
-            Some(text) => text
-                .parse()
-                .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}")))?,
-        };
+        let regime = regime(query.regime.as_deref())?;
+        let as_of = as_of(query.as_of.as_deref())?.unwrap_or_else(Date::today);
         let report = explain(&engine, &id, regime, as_of)?
             .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
         Ok(ExposurePage {
@@ -88,4 +94,60 @@ pub async fn exposure(
             report,
         })
     })
+}
+
+#[derive(Deserialize)]
+pub struct PickQuery {
+    entity: Option<String>,
+    regime: Option<String>,
+    as_of: Option<String>,
+}
+
+/// `/exposure?entity=`: the exposure form that asks for any entity, by id or by name. An id, or
+/// a name only one entity holds exactly, goes to that entity's exposure page; any other name
+/// to the search page, to choose from.
+pub async fn pick(
+    format: Format,
+    engine: web::Data<Engine>,
+    query: web::Query<PickQuery>,
+) -> Result<HttpResponse, WebError> {
+    let to = (|| {
+        let typed = query.entity.as_deref().map(str::trim).unwrap_or_default();
+        if typed.is_empty() {
+            return Err(AppError::BadRequest("entity: give an id or a name".into()));
+        }
+        let mut pairs = vec![("regime", regime(query.regime.as_deref())?.as_str().to_string())];
+        if let Some(as_of) = as_of(query.as_of.as_deref())? {
+            pairs.push(("as_of", as_of.to_string()));
+        }
+        let state = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
+        let id = match engine.snapshot().find(typed) {
+            Some(_) => Some(typed.to_string()),
+            None => {
+                let hits = engine.read(|store| crate::search::rank(store, typed))?.hits;
+                let mut exact = hits.iter().filter(|h| h.tier == crate::search::Tier::Exact);
+                match (exact.next(), exact.next()) {
+                    (Some(only), None) => Some(only.id.clone()),
+                    _ => None,
+                }
+            }
+        };
+        Ok(match id {
+            Some(id) => format!("/entities/{}/exposure?{state}", urlencoding(&id)),
+            None => format!(
+                "/search?{}",
+                serde_urlencoded::to_string([("q", typed)]).expect("encodes")
+            ),
+        })
+    })()
+    .map_err(|error| WebError { error, format })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to))
+        .finish())
+}
+
+/// An id as one path segment.
+fn urlencoding(id: &str) -> String {
+    let encoded = serde_urlencoded::to_string([("", id)]).expect("encodes");
+    encoded[1..].replace('+', "%20")
 }

@@ -35,13 +35,7 @@ pub struct NodeView {
 impl NodeView {
     pub fn of(snapshot: &Snapshot, node: u32, distance: u8) -> NodeView {
         let n = snapshot.node(node);
-        let mut lists: Vec<String> = Vec::new();
-        for fact in snapshot.listings(node) {
-            let name = &snapshot.list_names[fact.list as usize];
-            if !lists.contains(name) {
-                lists.push(name.clone());
-            }
-        }
+        let lists = snapshot.list_names_of(node);
         NodeView {
             id: n.id.to_string(),
             name: n.name.to_string(),
@@ -286,6 +280,9 @@ pub struct GraphPage {
     pub schemas_query: String,
     #[serde(skip)]
     pub schema_choices: Vec<(Schema, bool)>,
+    /// The signed-in user, who may save the live graph as an investigation.
+    #[serde(skip)]
+    pub viewer: Option<crate::accounts::Session>,
 }
 
 /// Most pages of a graph the URL may ask for.
@@ -367,6 +364,7 @@ pub async fn graph(
                 .into_iter()
                 .map(|s| (s, schemas != SchemaSet::ALL && schemas.contains(s)))
                 .collect(),
+            viewer: super::account::viewer(&req, &engine)?,
         })
     })
 }

@@ -6,6 +6,7 @@
 //! domain, render.
 
 mod account;
+mod assets;
 mod curation;
 mod drawing;
 mod entity;
@@ -15,12 +16,14 @@ mod exposure;
 mod graph;
 mod home;
 mod import;
+mod investigations;
 mod lists;
 mod ops;
 pub mod resolve;
 mod screen;
 mod search;
 mod sources;
+mod suggest;
 mod upload;
 
 pub use account::CookiePolicy;
@@ -115,15 +118,6 @@ fn json_suffix(req: &mut ServiceRequest) {
         .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
 }
 
-const STYLE_CSS: &str = include_str!("../../static/style.css");
-
-async fn style() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLE_CSS)
-}
-
 async fn not_found(format: Format, req: HttpRequest) -> Result<HttpResponse, WebError> {
     Err(WebError {
         error: AppError::NotFound(format!("no page at {}", req.path())),
@@ -146,7 +140,7 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
@@ -169,9 +163,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/relations", web::post().to(curation::add_relation))
         .route("/entities/{id}/aliases", web::post().to(curation::add_alias))
         .route("/entities/{id}/notes", web::post().to(curation::add_note))
+        .service(
+            web::resource("/investigations")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(investigations::MAX_FORM_BYTES)
+                        .error_handler(bad_query),
+                )
+                .route(web::get().to(investigations::list))
+                .route(web::post().to(investigations::save_new)),
+        )
+        .route("/investigations/import", web::post().to(investigations::import))
+        .service(
+            web::resource("/investigations/{id}")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(investigations::MAX_FORM_BYTES)
+                        .error_handler(bad_query),
+                )
+                .route(web::get().to(investigations::show))
+                .route(web::post().to(investigations::save)),
+        )
+        .route(
+            "/investigations/{id}/export",
+            web::get().to(investigations::export),
+        )
         .route("/", web::get().to(home::home))
         .route("/entities/{id}", web::get().to(entity::entity))
         .route("/search", web::get().to(search::search))
+        .route("/suggest", web::get().to(suggest::suggest))
         .route("/lists", web::get().to(lists::lists))
         .route("/lists/{slug}", web::get().to(lists::list))
         .route("/sources", web::get().to(sources::sources))
@@ -180,12 +200,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/entities/{id}/graph", web::get().to(graph::graph))
         .route("/paths", web::get().to(paths::paths))
         .route("/entities/{id}/exposure", web::get().to(exposure::exposure))
+        .route("/exposure", web::get().to(exposure::pick))
         .route("/entities/{id}/export", web::get().to(export::download))
         .route("/match", web::get().to(screen::match_page))
         .route("/screen", web::get().to(screen::form))
         .route("/screen", web::post().to(screen::submit))
         .route("/screen/{token}.csv", web::get().to(screen::download))
-        .route("/static/style.css", web::get().to(style))
+        .route("/static/{file:.+}", web::get().to(assets::asset))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
@@ -255,6 +276,11 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
             ),
             Ok(false) => {}
             Err(e) => tracing::warn!("could not reload the changed database: {e}"),
+        }
+        // The suggestion index of a new snapshot is built here, not by the first key press
+        // (about 10 s at 1M entities); once built this is a lookup.
+        if let Err(e) = crate::search::suggest::suggest(&watched, "", 1) {
+            tracing::warn!("could not build the suggestion index: {e}");
         }
     });
     let cookies = web::Data::new(cookies);

@@ -4,15 +4,17 @@
 //
 // Starts the server on a fresh database built from the bundled data, then walks what a
 // researcher does: home → search "hikvision" → the entity → its graph → the path from aksu-psb
-// to urumqi-psb; then an admin signs in and imports a BODS file through the upload form. Fails
-// on a wrong page, on any console error or failed request, and saves screenshots of the graph,
-// path and import result pages in the output directory.
+// to urumqi-psb (suggestions offered as a name is typed); then an admin signs in, imports a BODS
+// file through the upload form, and uses the live graph and investigations (live-graph.mjs).
+// Fails on a wrong page, on any console error or failed request, and saves screenshots of the
+// graph, path, import result, live graph and investigation pages in the output directory.
 import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import assert from "node:assert/strict";
+import { liveGraph } from "./live-graph.mjs";
 
 const binary = resolve(process.argv[2] ?? "target/debug/ownergraph");
 const outDir = resolve(process.argv[3] ?? "target/browser");
@@ -61,7 +63,7 @@ try {
       "--disable-sync",
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
@@ -97,6 +99,13 @@ try {
 
   step("find the path aksu-psb → urumqi-psb");
   await page.goto(base + "/paths");
+  step("suggestions: typing a name offers entity ids");
+  await page.locator('form[action="/paths"] [name="from"]').pressSequentially("aksu dis", { delay: 30 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("datalist option")].some((o) => o.value === "aksu-psb" && /Aksu District/.test(o.label)),
+    null,
+    { timeout: 10_000 },
+  );
   await page.locator('form[action="/paths"] [name="from"]').fill("aksu-psb");
   await page.locator('form[action="/paths"] [name="to"]').fill("urumqi-psb");
   await Promise.all([page.waitForURL(/\/paths\?/), page.locator('form[action="/paths"] [type="submit"]').click()]);
@@ -129,6 +138,8 @@ try {
   await page.screenshot({ path: join(outDir, "import.png"), fullPage: true });
   await page.goto(base + "/sources");
   assert.match(await page.locator("main").innerText(), /01-direct-ownership\.json \(uploaded by root\)/, "the sources page records the upload");
+
+  await liveGraph(browser, page, base, outDir);
 
   assert.deepEqual(problems, [], "the browser logged no errors");
   console.log(`browser: all steps passed; screenshots in ${outDir}`);

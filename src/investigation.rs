@@ -1,0 +1,315 @@
+//! Investigations: a named canvas a user saved from the live graph (its entities, their
+//! positions, notes on nodes and relations), checked against the snapshot, and what a later
+//! release changed about its entities since it was saved. No SQL (`store/investigations.rs`),
+//! no HTTP.
+
+use crate::graph::Snapshot;
+use crate::model::{Date, RelationKind};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// Most entities an investigation holds.
+pub const MAX_NODES: usize = 2_000;
+/// Most relations an investigation holds.
+pub const MAX_EDGES: usize = 10_000;
+/// Longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+/// Longest name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Largest coordinate accepted, either way.
+const MAX_COORDINATE: f64 = 1e7;
+
+/// An entity on the canvas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanvasNode {
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Its neighbours were expanded on the canvas.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expanded: bool,
+}
+
+/// A relation on the canvas, by its natural key within the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasEdge {
+    pub source: String,
+    pub target: String,
+    pub kind: RelationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What is on the canvas.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Canvas {
+    pub nodes: Vec<CanvasNode>,
+    #[serde(default)]
+    pub edges: Vec<CanvasEdge>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{field}: {problem}")]
+pub struct CanvasError {
+    pub field: String,
+    pub problem: String,
+}
+
+fn refuse(field: impl Into<String>, problem: impl Into<String>) -> CanvasError {
+    CanvasError {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+/// A checked investigation name: trimmed, 1 to [`MAX_NAME_CHARS`] characters.
+pub fn check_name(name: &str) -> Result<String, CanvasError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(refuse(
+            "name",
+            format!("1 to {MAX_NAME_CHARS} characters, got {chars}"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn check_note(field: String, note: &mut Option<String>) -> Result<(), CanvasError> {
+    if let Some(text) = note {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            *note = None;
+        } else if trimmed.chars().count() > MAX_NOTE_CHARS {
+            return Err(refuse(
+                field,
+                format!("a note holds at most {MAX_NOTE_CHARS} characters"),
+            ));
+        } else {
+            *text = trimmed.to_string();
+        }
+    }
+    Ok(())
+}
+
+impl Canvas {
+    /// Reads a canvas as the live graph posts it (JSON) and checks it against `snapshot`:
+    /// every entity exists, each once; every relation joins two of them and exists; sizes,
+    /// notes and coordinates within bounds.
+    pub fn parse(json: &str, snapshot: &Snapshot) -> Result<Canvas, CanvasError> {
+        let mut canvas: Canvas =
+            serde_json::from_str(json).map_err(|e| refuse("canvas", format!("not a canvas: {e}")))?;
+        canvas.check(snapshot)?;
+        Ok(canvas)
+    }
+
+    /// Checks (and tidies notes of) a canvas however it was made.
+    pub fn check(&mut self, snapshot: &Snapshot) -> Result<(), CanvasError> {
+        if self.nodes.is_empty() {
+            return Err(refuse(
+                "canvas",
+                "no entities: an investigation holds at least one",
+            ));
+        }
+        if self.nodes.len() > MAX_NODES {
+            return Err(refuse(
+                "canvas",
+                format!("{} entities; at most {MAX_NODES}", self.nodes.len()),
+            ));
+        }
+        if self.edges.len() > MAX_EDGES {
+            return Err(refuse(
+                "canvas",
+                format!("{} relations; at most {MAX_EDGES}", self.edges.len()),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            let field = format!("nodes[{i}]");
+            if snapshot.find(&node.id).is_none() {
+                return Err(refuse(field, format!("no entity with id {:?}", node.id)));
+            }
+            if !seen.insert(node.id.clone()) {
+                return Err(refuse(field, format!("{:?} is on the canvas twice", node.id)));
+            }
+            if !(node.x.is_finite() && node.y.is_finite())
+                || node.x.abs() > MAX_COORDINATE
+                || node.y.abs() > MAX_COORDINATE
+            {
+                return Err(refuse(field, "x and y must be numbers within ±10,000,000"));
+            }
+            check_note(format!("nodes[{i}].note"), &mut node.note)?;
+        }
+        for (i, edge) in self.edges.iter_mut().enumerate() {
+            let field = format!("edges[{i}]");
+            if !seen.contains(&edge.source) || !seen.contains(&edge.target) {
+                return Err(refuse(field, "a relation joins two entities on the canvas"));
+            }
+            if find_relation(snapshot, edge).is_none() {
+                return Err(refuse(
+                    field,
+                    format!(
+                        "no {} relation from {:?} to {:?}",
+                        edge.kind, edge.source, edge.target
+                    ),
+                ));
+            }
+            check_note(format!("edges[{i}].note"), &mut edge.note)?;
+        }
+        Ok(())
+    }
+}
+
+/// The snapshot's relation a canvas edge stands for: same ends and kind, and the same start
+/// date when the edge names one.
+pub fn find_relation(snapshot: &Snapshot, edge: &CanvasEdge) -> Option<u32> {
+    let source = snapshot.find(&edge.source)?;
+    let target = snapshot.find(&edge.target)?;
+    snapshot
+        .outgoing(source)
+        .iter()
+        .filter(|a| a.node == target && a.kind == edge.kind)
+        .map(|a| a.edge)
+        .find(|&e| edge.start_date.is_none() || snapshot.edge(e).start_date == edge.start_date)
+}
+
+/// What the snapshot says about each entity of a canvas, one line per fact (its listings, its
+/// relations with their dates): saved with the investigation, compared when it is reopened.
+pub fn facts(snapshot: &Snapshot, canvas: &Canvas) -> BTreeMap<String, BTreeSet<String>> {
+    let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+    canvas
+        .nodes
+        .iter()
+        .filter_map(|n| snapshot.find(&n.id).map(|node| (n, node)))
+        .map(|(n, node)| {
+            let mut lines = BTreeSet::new();
+            for fact in snapshot.listings(node) {
+                let program = &snapshot.program_names[fact.program as usize];
+                lines.insert(format!(
+                    "listed on {}{}{} from {} until {}",
+                    snapshot.list_names[fact.list as usize],
+                    if program.is_empty() { "" } else { " under " },
+                    program,
+                    date(fact.start_date),
+                    date(fact.end_date)
+                ));
+            }
+            for (adjacent, outgoing) in snapshot
+                .outgoing(node)
+                .iter()
+                .map(|a| (a, true))
+                .chain(snapshot.incoming(node).iter().map(|a| (a, false)))
+            {
+                let e = snapshot.edge(adjacent.edge);
+                let other = &snapshot.node(adjacent.node).id;
+                let (source, target) = if outgoing {
+                    (&*n.id, &**other)
+                } else {
+                    (&**other, &*n.id)
+                };
+                lines.insert(format!(
+                    "{source} {} {target} from {} until {}",
+                    e.kind,
+                    date(e.start_date),
+                    date(e.end_date)
+                ));
+            }
+            (n.id.clone(), lines)
+        })
+        .collect()
+}
+
+/// An entity whose facts changed since the investigation was saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityChange {
+    pub id: String,
+    /// Facts held now that were not when it was saved.
+    pub added: Vec<String>,
+    /// Facts held when it was saved that are not now (a relation ended reads as one removed
+    /// with an open end and one added with its end date).
+    pub removed: Vec<String>,
+    /// The entity is no longer in the database.
+    pub gone: bool,
+}
+
+/// The entities whose facts differ between `saved` and `now`.
+pub fn changes(
+    saved: &BTreeMap<String, BTreeSet<String>>,
+    now: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<EntityChange> {
+    saved
+        .iter()
+        .filter_map(|(id, before)| {
+            let Some(after) = now.get(id) else {
+                return Some(EntityChange {
+                    id: id.clone(),
+                    added: Vec::new(),
+                    removed: before.iter().cloned().collect(),
+                    gone: true,
+                });
+            };
+            let added: Vec<String> = after.difference(before).cloned().collect();
+            let removed: Vec<String> = before.difference(after).cloned().collect();
+            (!added.is_empty() || !removed.is_empty()).then(|| EntityChange {
+                id: id.clone(),
+                added,
+                removed,
+                gone: false,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(lines: &[&str]) -> BTreeSet<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn changes_name_what_was_added_removed_or_gone() {
+        let saved: BTreeMap<String, BTreeSet<String>> = [
+            ("a".to_string(), set(&["a owns b from … until …"])),
+            ("b".to_string(), set(&["a owns b from … until …"])),
+            ("c".to_string(), set(&[])),
+        ]
+        .into();
+        let now: BTreeMap<String, BTreeSet<String>> = [
+            ("a".to_string(), set(&["a owns b from … until 2024-06-01"])),
+            ("b".to_string(), set(&["a owns b from … until …"])),
+        ]
+        .into();
+        let got = changes(&saved, &now);
+        assert_eq!(
+            got,
+            [
+                EntityChange {
+                    id: "a".into(),
+                    added: vec!["a owns b from … until 2024-06-01".into()],
+                    removed: vec!["a owns b from … until …".into()],
+                    gone: false,
+                },
+                EntityChange {
+                    id: "c".into(),
+                    added: vec![],
+                    removed: vec![],
+                    gone: true,
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("  Hikvision owners "), Ok("Hikvision owners".into()));
+        for bad in ["", "   ", &"x".repeat(201)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Investigations over HTTP, on a private copy of the bundled real data: saving a canvas
+//! (sign-in and CSRF as in curation), reopening it with its positions and notes, read-only for
+//! others, exports, FtM import, and what changed since it was saved.
+
+mod common;
+
+use common::session::{json, multipart, send, sign_in, with_accounts, Client, ANA, BOUNDARY, ROOT};
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header;
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use serde_json::{json as j, Value};
+
+const CANVAS: &str = r#"{"nodes":[
+  {"id":"hikvision","x":100,"y":300},
+  {"id":"cethik","x":100,"y":150,"note":"38.88% owner"},
+  {"id":"cetc","x":140.5,"y":0,"expanded":true}],
+ "edges":[
+  {"source":"cethik","target":"hikvision","kind":"owns","note":"2021 annual report"},
+  {"source":"cetc","target":"cethik","kind":"owns"}]}"#;
+
+async fn save<S, B>(app: &S, client: &Client, name: &str, canvas: &str) -> common::session::Reply
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    send(
+        app,
+        client.post("/investigations").set_form([
+            ("csrf", client.csrf.as_str()),
+            ("name", name),
+            ("canvas", canvas),
+        ]),
+    )
+    .await
+}
+
+fn node<'a>(page: &'a Value, id: &str) -> &'a Value {
+    page["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {page}"))
+}
+
+#[actix_web::test]
+async fn a_saved_canvas_reopens_as_it_was_and_only_its_owner_may_change_it() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+
+    let saved = save(&app, &ana, "  Hikvision's owners ", CANVAS).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let at = saved.header(header::LOCATION).to_string();
+    assert!(at.starts_with("/investigations/"), "{at}");
+
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    assert_eq!(page["investigation"]["name"], "Hikvision's owners");
+    assert_eq!(page["investigation"]["owner"], "ana");
+    assert_eq!(
+        page["editable"], false,
+        "read-only for a reader who is not signed in"
+    );
+    assert_eq!(page["nodes"].as_array().unwrap().len(), 3);
+    let cetc = node(&page, "cetc");
+    assert_eq!((cetc["x"].as_f64(), cetc["y"].as_f64()), (Some(140.5), Some(0.0)));
+    assert_eq!(cetc["expanded"], true);
+    assert_eq!(node(&page, "cethik")["note"], "38.88% owner");
+    assert_eq!(node(&page, "hikvision")["lists"][0], "Entity List");
+    let edge = &page["edges"][0];
+    assert_eq!(
+        (edge["source"].as_str(), edge["kind"].as_str()),
+        (Some("cethik"), Some("owns"))
+    );
+    assert_eq!(edge["share_text"], "38.88%");
+    assert_eq!(edge["note"], "2021 annual report");
+    assert_eq!(page["changed"], j!([]));
+
+    // The page without script: the picture at the saved places, the notes in the tables.
+    let html = send(&app, ana.get(&at)).await;
+    assert_eq!(html.status, 200);
+    let svg = &common::svgs(&html.body)[0];
+    assert!(svg.contains(r#"href="/entities/cethik""#), "{svg}");
+    assert!(html.body.contains("38.88% owner"));
+    assert!(
+        html.body.contains(r#"data-editable="true""#),
+        "its owner may edit"
+    );
+    assert!(html.body.contains(r#"<template id="save-canvas">"#));
+    common::assert_escaped(&html.body);
+
+    // Another user reads it but may not save over it.
+    let root = sign_in(&app, ROOT).await;
+    let html = send(&app, root.get(&at)).await;
+    assert!(html.body.contains(r#"data-editable="false""#));
+    assert!(!html.body.contains(r#"<template id="save-canvas">"#));
+    let refused = send(
+        &app,
+        root.post(&at)
+            .set_form([("csrf", root.csrf.as_str()), ("name", "mine"), ("canvas", CANVAS)]),
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("is ana&#39;s") || refused.body.contains("is ana's"),
+        "{}",
+        refused.body
+    );
+
+    // Its owner moves a node and saves.
+    let moved = CANVAS.replace(r#""x":100,"y":300"#, r#""x":420,"y":310"#);
+    let again = send(
+        &app,
+        ana.post(&at).set_form([
+            ("csrf", ana.csrf.as_str()),
+            ("name", ""),
+            ("canvas", moved.as_str()),
+        ]),
+    )
+    .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    assert_eq!(node(&page, "hikvision")["x"], 420.0);
+    assert_eq!(
+        page["investigation"]["name"], "Hikvision's owners",
+        "an empty name keeps the old one"
+    );
+    let listed = send(&app, json(TestRequest::get().uri("/investigations")))
+        .await
+        .json();
+    assert_eq!(listed["investigations"][0]["name"], "Hikvision's owners");
+}
+
+#[actix_web::test]
+async fn saving_needs_a_session_its_csrf_token_and_a_canvas_that_holds() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let anonymous = send(
+        &app,
+        TestRequest::post().uri("/investigations").set_form([
+            ("csrf", "x"),
+            ("name", "n"),
+            ("canvas", CANVAS),
+        ]),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    let ana = sign_in(&app, ANA).await;
+    let forged = send(
+        &app,
+        ana.post("/investigations")
+            .set_form([("csrf", "not the token"), ("name", "n"), ("canvas", CANVAS)]),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let many: Vec<Value> = (0..2001)
+        .map(|i| j!({"id": "hikvision", "x": i, "y": 0}))
+        .collect();
+    let many = j!({ "nodes": many }).to_string();
+    // (canvas, name, the message)
+    let cases = [
+        ("{", "n", "canvas: not a canvas"),
+        (r#"{"nodes":[]}"#, "n", "canvas: no entities"),
+        (
+            r#"{"nodes":[{"id":"nobody-at-all","x":0,"y":0}]}"#,
+            "n",
+            "nodes[0]: no entity with id",
+        ),
+        (
+            r#"{"nodes":[{"id":"cetc","x":0,"y":0},{"id":"cetc","x":1,"y":1}]}"#,
+            "n",
+            "is on the canvas twice",
+        ),
+        (
+            r#"{"nodes":[{"id":"cetc","x":1e12,"y":0}]}"#,
+            "n",
+            "nodes[0]: x and y must be numbers",
+        ),
+        (
+            r#"{"nodes":[{"id":"cetc","x":0,"y":0},{"id":"hikvision","x":0,"y":0}],"edges":[{"source":"cetc","target":"hikvision","kind":"owns"}]}"#,
+            "n",
+            "edges[0]: no owns relation from",
+        ),
+        (
+            r#"{"nodes":[{"id":"cetc","x":0,"y":0}],"edges":[{"source":"cetc","target":"cethik","kind":"owns"}]}"#,
+            "n",
+            "edges[0]: a relation joins two entities on the canvas",
+        ),
+        (CANVAS, "", "name: 1 to 200 characters, got 0"),
+        (&many, "n", "canvas: 2001 entities; at most 2000"),
+    ];
+    for (canvas, name, message) in cases {
+        let reply = send(
+            &app,
+            ana.post("/investigations").set_form([
+                ("csrf", ana.csrf.as_str()),
+                ("name", name),
+                ("canvas", canvas),
+            ]),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{message}: {}", reply.body);
+        assert!(reply.body.contains(message), "{message}: {}", reply.body);
+    }
+    for missing in [
+        "/investigations/999",
+        "/investigations/x",
+        "/investigations/999/export",
+    ] {
+        assert_eq!(
+            send(&app, TestRequest::get().uri(missing)).await.status,
+            404,
+            "{missing}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn exports_hold_the_canvas_and_an_ftm_file_comes_back_as_an_investigation() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let at = save(&app, &ana, "owners", CANVAS)
+        .await
+        .header(header::LOCATION)
+        .to_string();
+
+    let svg = send(&app, TestRequest::get().uri(&format!("{at}/export?format=svg"))).await;
+    assert_eq!(svg.status, 200);
+    assert!(svg.header(header::CONTENT_TYPE).starts_with("image/svg+xml"));
+    assert!(
+        svg.body.starts_with("<svg") && svg.body.contains("China Electronics Technology"),
+        "{}",
+        svg.body
+    );
+    assert_eq!(
+        svg.body.matches("<g class=\"edge").count(),
+        2,
+        "two relations drawn"
+    );
+
+    let graphml = send(
+        &app,
+        TestRequest::get().uri(&format!("{at}/export?format=graphml")),
+    )
+    .await;
+    assert_eq!(graphml.status, 200);
+    assert_eq!(graphml.body.matches("<node ").count(), 3, "{}", graphml.body);
+    assert_eq!(graphml.body.matches("<edge ").count(), 2);
+
+    let ftm = send(&app, TestRequest::get().uri(&format!("{at}/export?format=ftm"))).await;
+    assert_eq!(ftm.status, 200);
+    let lines: Vec<Value> = ftm
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    for id in ["hikvision", "cethik", "cetc"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert_eq!(lines.iter().filter(|l| l["schema"] == "Ownership").count(), 2);
+    let bad = send(&app, TestRequest::get().uri(&format!("{at}/export?format=png"))).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("not one of svg, ftm, graphml"), "{}", bad.body);
+
+    // The FtM file, plus an entity this database does not hold, imported as a new one.
+    let mut file = ftm.body.clone();
+    file.push_str(r#"{"id":"elsewhere-1","schema":"Company","properties":{"name":["Elsewhere Ltd"]}}"#);
+    file.push('\n');
+    let upload = |fields: &[(&str, &str)], bytes: &[u8]| {
+        ana.post("/investigations/import")
+            .insert_header((
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ))
+            .set_payload(multipart(fields, &[("file", "owners.ftm.json", bytes)]))
+    };
+    let imported = send(
+        &app,
+        upload(&[("csrf", &ana.csrf), ("name", "")], file.as_bytes()),
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let to = imported.header(header::LOCATION).to_string();
+    assert!(to.ends_with("?left_out=1"), "{to}");
+    let page = send(&app, json(TestRequest::get().uri(&to))).await.json();
+    assert_eq!(page["investigation"]["name"], "owners.ftm.json");
+    let mut ids: Vec<&str> = page["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["cetc", "cethik", "hikvision"]);
+    assert_eq!(page["edges"].as_array().unwrap().len(), 2);
+    let y = |id| node(&page, id)["y"].as_f64().unwrap();
+    assert!(
+        y("cetc") < y("cethik") && y("cethik") < y("hikvision"),
+        "laid out owners above"
+    );
+    let html = send(&app, TestRequest::get().uri(&to)).await.body;
+    assert!(
+        html.contains("1 entities of the imported file are not in this database"),
+        "{html}"
+    );
+
+    // Refusals: no CSRF token, a broken line, no entity known.
+    let forged = send(&app, upload(&[("csrf", "wrong")], file.as_bytes())).await;
+    assert_eq!(forged.status, 403);
+    let broken = send(
+        &app,
+        upload(&[("csrf", &ana.csrf)], b"{\"id\": \"x\"\nnot json\n"),
+    )
+    .await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.body.contains("owners.ftm.json:1"), "{}", broken.body);
+    let unknown = br#"{"id":"elsewhere-1","schema":"Company","properties":{"name":["Elsewhere Ltd"]}}"#;
+    let none = send(&app, upload(&[("csrf", &ana.csrf)], unknown)).await;
+    assert_eq!(none.status, 400);
+    assert!(
+        none.body.contains("none of its 1 entities is in the database"),
+        "{}",
+        none.body
+    );
+    let anonymous = send(
+        &app,
+        TestRequest::post()
+            .uri("/investigations/import")
+            .insert_header((
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ))
+            .set_payload(multipart(&[], &[("file", "f.json", unknown)])),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+#[actix_web::test]
+async fn reopening_says_what_changed_about_its_entities_since_it_was_saved() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let at = save(&app, &ana, "owners", CANVAS)
+        .await
+        .header(header::LOCATION)
+        .to_string();
+    // A new relation of Hikvision, as a curator (or a release) adds it.
+    let added = send(
+        &app,
+        ana.post("/entities/hikvision/relations").set_form([
+            ("csrf", ana.csrf.as_str()),
+            ("direction", "in"),
+            ("other", "sasac"),
+            ("kind", "controls"),
+            ("start_date", "2022-01-01"),
+            ("evidence", "https://example.org/filing"),
+            ("confidence", "M"),
+            ("reason", "reported control"),
+        ]),
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    assert_eq!(
+        page["changed"].as_array().unwrap().len(),
+        1,
+        "{}",
+        page["changed"]
+    );
+    let change = &page["changed"][0];
+    assert_eq!(change["id"], "hikvision");
+    assert_eq!(change["name"], "Hikvision");
+    assert_eq!(
+        change["added"],
+        j!(["sasac controls hikvision from 2022-01-01 until …"])
+    );
+    assert_eq!(change["removed"], j!([]));
+    let html = send(&app, TestRequest::get().uri(&at)).await.body;
+    assert!(html.contains("Changed since it was saved"));
+    assert!(
+        html.contains("now: sasac controls hikvision from 2022-01-01 until …"),
+        "{html}"
+    );
+    // Saving again takes the data as it is now.
+    let resaved = send(
+        &app,
+        ana.post(&at)
+            .set_form([("csrf", ana.csrf.as_str()), ("name", ""), ("canvas", CANVAS)]),
+    )
+    .await;
+    assert_eq!(resaved.status, 303);
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    assert_eq!(page["changed"], j!([]));
+}
