@@ -8,6 +8,7 @@
 use crate::graph::Snapshot;
 use crate::metrics::Metrics;
 use crate::model::Batch;
+use crate::resolve::{Scope, XrefOutcome, DEFAULT_MIN_SCORE};
 use crate::store::{ApplyMode, ApplyReport, ImportRecord, ReadPool, Store, StoreError};
 use arc_swap::ArcSwap;
 use serde::Serialize;
@@ -160,6 +161,39 @@ impl Engine {
         record: &ImportRecord,
         mode: ApplyMode,
     ) -> Result<ApplyReport, StoreError> {
+        self.apply_then(batch, record, mode, |_, _| Ok(()))
+    }
+
+    /// [`Engine::apply_with`], then the dataset's records cross-referenced against every other
+    /// dataset's (automatic merges recorded, candidates kept for review) before the new snapshot
+    /// is loaded, when the import changed anything. A dry run cross-references nothing.
+    pub fn apply_and_xref(
+        &self,
+        batch: &Batch,
+        record: &ImportRecord,
+        mode: ApplyMode,
+    ) -> Result<(ApplyReport, Option<XrefOutcome>), StoreError> {
+        let mut outcome = None;
+        let report = self.apply_then(batch, record, mode, |store, report| {
+            if !report.is_unchanged() {
+                let scope = Scope {
+                    dataset: Some(&batch.dataset),
+                    against: None,
+                };
+                outcome = Some(crate::resolve::xref_and_merge(store, scope, DEFAULT_MIN_SCORE)?);
+            }
+            Ok(())
+        })?;
+        Ok((report, outcome))
+    }
+
+    fn apply_then(
+        &self,
+        batch: &Batch,
+        record: &ImportRecord,
+        mode: ApplyMode,
+        after: impl FnOnce(&mut Store, &ApplyReport) -> Result<(), StoreError>,
+    ) -> Result<ApplyReport, StoreError> {
         self.refuse_on_replica()?;
         let started = Instant::now();
         let mut store = self
@@ -171,6 +205,7 @@ impl Engine {
             if mode.dry_run {
                 return Ok(report);
             }
+            after(&mut store, &report)?;
             if !report.is_unchanged() || self.snapshot.load().data_version != store.data_version()? {
                 self.swap(&store)?;
             }

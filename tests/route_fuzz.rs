@@ -32,6 +32,9 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/changes", &["page"]),
     ("/login", &[]),
     ("/import", &[]),
+    ("/xref", &["dataset", "against", "min_score", "unjudged", "page"]),
+    ("/suggest", &["q", "limit"]),
+    ("/investigations", &[]),
 ];
 
 /// Values that are valid somewhere, plausible but wrong, or hostile.
@@ -107,7 +110,8 @@ fn value() -> impl Strategy<Value = String> {
         .prop_map(str::to_string),
         "\\PC{0,40}",
         "[a-z0-9-]{0,12}",
-        (1usize..20_000).prop_map(|n| "x".repeat(n)),
+        // Long, yet eight of them stay within the 65,534 bytes a URI may have.
+        (1usize..7_000).prop_map(|n| "x".repeat(n)),
     ]
 }
 

@@ -387,3 +387,55 @@ async fn an_admin_imports_the_ofac_csv_set_as_its_files() {
     assert_eq!(detail.entity.name, "BANCO NACIONAL DE CUBA");
     assert!(!detail.entity.addresses.is_empty(), "add.csv gives its addresses");
 }
+
+/// An import is cross-referenced against what the database holds: the UN list uploaded after
+/// OFAC's SDN list joins the records of the parties both list (decisive: the same passport or
+/// UN reference), and the result says so.
+#[actix_web::test]
+async fn an_import_is_cross_referenced_with_the_other_lists() {
+    let (_dir, engine) = world();
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let root = sign_in(&app, ROOT).await;
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let sdn = read(&data.join("ofac-sdn-2024-05-03/sdn.csv"));
+    let un = read(&data.join("un-sc-2025-04-19/consolidated.xml"));
+    let fields = |format| [("csrf", root.csrf.clone()), ("format", String::from(format))];
+
+    let f = fields("ofac-sdn");
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let reply = send(&app, upload(Some(&root), &f, &[("file", "sdn.csv", &sdn)])).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json()["xref"]["pairs"],
+        0,
+        "one dataset: nothing to compare with"
+    );
+
+    let f = fields("un-xml");
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let reply = send(
+        &app,
+        upload(Some(&root), &f, &[("file", "consolidated.xml", &un)]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let xref = &reply.json()["xref"];
+    let merged = xref["merged"].as_u64().unwrap();
+    assert!(merged > 100, "{xref}");
+    assert!(xref["pairs"].as_u64().unwrap() >= merged, "{xref}");
+    let snapshot = engine.snapshot();
+    let joined = (snapshot.record_count() - snapshot.node_count()) as u64;
+    assert!(
+        joined > 0 && joined <= merged,
+        "{joined} records joined by {merged} merges"
+    );
+
+    // The same file again changes nothing, so nothing is cross-referenced.
+    let reply = send(
+        &app,
+        upload(Some(&root), &f, &[("file", "consolidated.xml", &un)]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.json()["xref"].is_null(), "{}", reply.body);
+}

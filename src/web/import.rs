@@ -254,9 +254,26 @@ pub struct ImportResult {
     pub skipped: BTreeMap<String, u64>,
     /// How OFAC's "Linked To:" names resolved (OFAC files only).
     pub links: Option<LinkResolution>,
+    /// What cross-referencing the dataset against the others found (none when nothing changed
+    /// or on a dry run).
+    pub xref: Option<XrefSummary>,
     pub seconds: f64,
     pub by: String,
     pub data_version: i64,
+}
+
+/// Cross-referencing after an import, in counts.
+#[derive(Serialize)]
+pub struct XrefSummary {
+    /// Records read: the imported dataset's and every other dataset's.
+    pub records: usize,
+    /// Pairs kept for review (and merged), scoring at least the default minimum.
+    pub pairs: usize,
+    /// Pairs merged automatically on decisive evidence.
+    pub merged: usize,
+    /// Decisive pairs left apart because a person judged them not the same (or a chain would
+    /// cross such a judgement).
+    pub refused: usize,
 }
 
 /// `POST /import`: a multipart form with `csrf`, `format` (ftm, bods, ofac-sdn, csv), the file
@@ -360,9 +377,15 @@ fn run(engine: &Engine, upload: &Upload, by: &str) -> Result<ImportResult, AppEr
         release: (!partial).then(|| as_of.or(prepared.published).unwrap_or_else(Date::today)),
         dry_run,
     };
-    let report = engine
-        .apply_with(&prepared.batch, &prepared.record, mode)
+    let (report, xref) = engine
+        .apply_and_xref(&prepared.batch, &prepared.record, mode)
         .map_err(|e| in_upload(e.into()))?;
+    let xref = xref.map(|o| XrefSummary {
+        records: o.records,
+        pairs: o.candidates.len(),
+        merged: o.merged,
+        refused: o.refused.len(),
+    });
     tracing::info!(
         user = by,
         dataset = %prepared.batch.dataset,
@@ -385,6 +408,7 @@ fn run(engine: &Engine, upload: &Upload, by: &str) -> Result<ImportResult, AppEr
         report,
         skipped: prepared.skipped,
         links: prepared.links,
+        xref,
         seconds: started.elapsed().as_secs_f64(),
         by: by.to_string(),
         data_version: engine.snapshot().data_version,
