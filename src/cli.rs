@@ -809,8 +809,9 @@ fn serve(db: &Path, addr: &str, role: Role, secure_cookies: bool) -> Result<()> 
     };
     let snapshot = engine.snapshot();
     eprintln!(
-        "{}: {} entities, {} relations, data version {}, ready in {:.2?}{}",
+        "{}: {} entities ({} parties), {} relations, data version {}, ready in {:.2?}{}",
         db.display(),
+        snapshot.record_count(),
         snapshot.node_count(),
         snapshot.edge_count(),
         snapshot.data_version,

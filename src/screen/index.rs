@@ -47,7 +47,13 @@ impl NameIndex {
             let Some(node) = snapshot.find(id) else {
                 return; // written after this snapshot was loaded: the next one has it
             };
-            countries.entry(node).or_insert(entity_countries);
+            // A party of several records has every record's countries.
+            let kept: &mut Vec<String> = countries.entry(node).or_default();
+            for country in entity_countries {
+                if !kept.contains(&country) {
+                    kept.push(country);
+                }
+            }
             names.push(IndexedName {
                 node,
                 name: name.into(),

@@ -267,7 +267,17 @@ impl<'e> Matcher<'e> {
             let indexed = &index.names[name as usize];
             let countries = index.countries.get(&node).cloned().unwrap_or_default();
             let entity = if needs_store {
-                engine.read(|store| store.entity(&party.id))?
+                // A party of several records: every record's identifiers, the first birth date.
+                engine.read(|store| {
+                    let mut found = store.entity(&party.id)?;
+                    for member in snapshot.members(node).iter().filter(|m| ***m != *party.id) {
+                        if let (Some(party), Some(record)) = (found.as_mut(), store.entity(member)?) {
+                            party.identifiers.extend(record.identifiers);
+                            party.birth_date = party.birth_date.take().or(record.birth_date);
+                        }
+                    }
+                    Ok::<_, StoreError>(found)
+                })?
             } else {
                 None
             };

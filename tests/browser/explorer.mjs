@@ -141,6 +141,31 @@ try {
 
   await liveGraph(browser, page, base, outDir);
 
+  step("a curator judges a pair at /xref: the 2019 case's record and the 2026 list's are one party");
+  const review = base + "/xref?dataset=entity-list-2019&against=entity-list-2026-07-09&unjudged=1";
+  await page.goto(review);
+  if ((await page.locator("form.judge").count()) === 0) {
+    await page.goto(base + "/login?next=" + encodeURIComponent(review.slice(base.length)));
+    await page.locator('form[action="/login"] [name="name"]').fill("root");
+    await page.locator('form[action="/login"] [name="password"]').fill(password);
+    await Promise.all([page.waitForURL(/\/xref\?/), page.locator('form[action="/login"] [type="submit"]').click()]);
+  }
+  const pair = page.locator("section.pair").first();
+  const left = await pair.locator('input[name="left"]').inputValue();
+  const right = await pair.locator('input[name="right"]').inputValue();
+  assert.ok((await pair.locator("tr.agrees").count()) >= 2, "agreeing fields are marked");
+  await pair.locator('[name="note"]').fill("the same bureau: same name and address");
+  await Promise.all([page.waitForURL(/\/xref\?/), pair.locator('button[value="positive"]').click()]);
+  assert.ok(!(await page.locator("main").innerText()).includes(right), "a judged pair leaves the unjudged list");
+  await page.screenshot({ path: join(outDir, "xref.png"), fullPage: true });
+  await page.goto(base + "/entities/" + right);
+  const party = await page.locator("main").innerText();
+  assert.match(party, new RegExp(`You asked for record ${right}`), "a member's id shows its party");
+  assert.match(party, /2 records were judged one party/);
+  assert.match(party, /Same party, by root/i);
+  assert.match(party, /the same bureau: same name and address/);
+  await page.screenshot({ path: join(outDir, "party.png"), fullPage: true });
+
   assert.deepEqual(problems, [], "the browser logged no errors");
   console.log(`browser: all steps passed; screenshots in ${outDir}`);
 } catch (error) {
