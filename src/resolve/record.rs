@@ -3,7 +3,7 @@
 
 use crate::model::{prop, Entity, Schema};
 use crate::screen::country_code;
-use crate::search::normalise;
+use crate::search::{core, normalise};
 
 /// What an identifier identifies, whatever each source calls its scheme: a passport number is
 /// compared with passport numbers, an IMO number with IMO numbers.
@@ -207,6 +207,8 @@ impl Key {
 pub struct Name {
     pub text: String,
     pub norm: String,
+    /// `norm` without legal forms at either end: what names are compared by.
+    pub bare: String,
     pub is_alias: bool,
 }
 
@@ -239,12 +241,18 @@ impl Record {
             if !norm.is_empty() && names.len() < MAX_NAMES && !names.iter().any(|n| n.norm == norm) {
                 names.push(Name {
                     text: text.to_string(),
+                    bare: bare(&norm),
                     norm,
                     is_alias,
                 });
             }
         };
         add(&entity.name, false);
+        // "OCEAN MARITIME MANAGEMENT COMPANY, LIMITED (OMM)", "FOREIGN TRADE BANK (FTB)": the
+        // UN puts abbreviations in brackets in the name itself; the name is also without them.
+        if let Some(plain) = without_brackets(&entity.name) {
+            add(&plain, false);
+        }
         // OFAC and the UN write people "LAST, First": also compare "First LAST".
         if let Some((last, first)) = entity.name.split_once(',') {
             if entity.schema == Schema::Person {
@@ -312,6 +320,34 @@ impl Record {
     }
 }
 
+/// A normalised name without the legal forms at its end ([`core`]) or at its start, where
+/// Russian and other registers put them ("jsc 558 aircraft repair plant"): they say what kind
+/// of company a name belongs to, not which.
+pub fn bare(norm: &str) -> String {
+    // `core` strips the end of a name: the end of the name read backwards is its start.
+    let backwards = core(norm).rsplit(' ').collect::<Vec<_>>().join(" ");
+    core(&backwards).rsplit(' ').collect::<Vec<_>>().join(" ")
+}
+
+/// `text` without what it has in round brackets, if it has any and something else.
+fn without_brackets(text: &str) -> Option<String> {
+    if !text.contains('(') {
+        return None;
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!plain.is_empty() && plain != text).then_some(plain)
+}
+
 /// OFAC's SDN importers key each entry by its uid (`ofac-306` is OFAC's entry 306), so the id
 /// itself is the uid that OFAC's other lists quote as `OFAC UID`.
 fn ofac_uid_of_id(entity: &Entity) -> Option<Key> {
@@ -333,6 +369,36 @@ fn ofac_uid_of_id(entity: &Entity) -> Option<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_also_compared_without_brackets_and_legal_forms() {
+        assert_eq!(
+            without_brackets("FOREIGN TRADE BANK (FTB)").as_deref(),
+            Some("FOREIGN TRADE BANK")
+        );
+        assert_eq!(without_brackets("(FTB)"), None);
+        assert_eq!(without_brackets("OFFICE 39"), None);
+        assert_eq!(bare("jsc 558 aircraft repair plant"), "558 aircraft repair plant");
+        assert_eq!(
+            bare("hikvision digital technology co ltd"),
+            "hikvision digital technology"
+        );
+        assert_eq!(bare("jsc"), "jsc", "a name is never empty");
+        let record = Record::from_entity(&Entity::new(
+            "un-KPe.020",
+            Schema::Company,
+            "OCEAN MARITIME MANAGEMENT COMPANY, LIMITED (OMM)",
+            "un-sc",
+        ));
+        let names: Vec<&str> = record.names.iter().map(|n| n.bare.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ocean maritime management co ltd omm",
+                "ocean maritime management"
+            ]
+        );
+    }
 
     #[test]
     fn schemes_fall_into_classes() {

@@ -94,10 +94,13 @@ pub fn xref(records: &[Record], scope: Scope<'_>, min_score: f64) -> Vec<Pair> {
         }
     }
     let mut pairs: Vec<Pair> = pairs.into_values().collect();
+    // At one score (strong pairs all reach 1), a decisive pair first.
+    let decisive = |p: &Pair| p.scored.decision == super::score::Decision::Auto;
     pairs.sort_by(|a, b| {
         b.scored
             .score
             .total_cmp(&a.scored.score)
+            .then_with(|| decisive(b).cmp(&decisive(a)))
             .then_with(|| records[a.left as usize].id.cmp(&records[b.left as usize].id))
             .then_with(|| records[a.right as usize].id.cmp(&records[b.right as usize].id))
     });
