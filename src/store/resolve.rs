@@ -9,6 +9,7 @@ use crate::model::Entity;
 use crate::resolve::{Decision, Judged, Judgement, Reason};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One judgement as stored: the current one of its pair unless reverted or superseded.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -105,24 +106,40 @@ impl Store {
     }
 
     /// The current judgement of every judged pair, oldest first.
+    ///
+    /// One pass over the table, the newest judgement of each pair not reverted kept in memory:
+    /// the snapshot load reads this, and a correlated subquery per row cost it milliseconds.
     pub fn current_judgements(&self) -> Result<Vec<Judged>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT left_id, right_id, judgement, author, at FROM judgements
-             WHERE jid IN ({CURRENT}) ORDER BY jid"
-        ))?;
+             WHERE reverted_at IS NULL ORDER BY jid",
+        )?;
         let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
+        let mut out: Vec<Option<Judged>> = Vec::new();
+        let mut at_pair: HashMap<(String, String), usize> = HashMap::new();
         while let Some(row) = rows.next()? {
             let judgement: String = row.get(2)?;
-            out.push(Judged {
+            let judged = Judged {
                 left: row.get(0)?,
                 right: row.get(1)?,
                 judgement: judgement.parse().map_err(StoreError::Corrupt)?,
                 author: row.get(3)?,
                 at: row.get(4)?,
-            });
+            };
+            match at_pair.entry((judged.left.clone(), judged.right.clone())) {
+                // A later judgement of the pair replaces the earlier one, and takes its place
+                // in the order: the current ones stay ordered by when they were made.
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    out[*slot.get()] = None;
+                    *slot.into_mut() = out.len();
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(out.len());
+                }
+            }
+            out.push(Some(judged));
         }
-        Ok(out)
+        Ok(out.into_iter().flatten().collect())
     }
 
     /// Every judgement touching one of `ids`, current or not, newest first.
