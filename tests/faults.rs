@@ -36,6 +36,19 @@ fn entity_list_db(dir: &Path) -> PathBuf {
     db
 }
 
+/// `ownergraph import` of the SDN list into `db`, quiet.
+fn sdn_import(db: &Path) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .args(["import", "--db"])
+        .arg(db)
+        .args(["--format", "ofac-sdn"])
+        .arg(common::sdn_csv())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 #[test]
 fn import_killed_half_way_leaves_no_trace() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,15 +65,7 @@ fn import_killed_half_way_leaves_no_trace() {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut child = Command::new(binary())
-            .args(["import", "--db"])
-            .arg(&db)
-            .args(["--format", "ofac-sdn"])
-            .arg(common::sdn_csv())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = sdn_import(&db).spawn().unwrap();
         let deadline = Instant::now() + Duration::from_secs(120);
         let killed_at = loop {
             let grown = wal_size(&db).saturating_sub(wal_before);
@@ -106,15 +111,7 @@ fn import_killed_half_way_leaves_no_trace() {
     drop(store);
 
     // The same import then runs whole.
-    let status = Command::new(binary())
-        .args(["import", "--db"])
-        .arg(&db)
-        .args(["--format", "ofac-sdn"])
-        .arg(common::sdn_csv())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    let status = sdn_import(&db).status().unwrap();
     assert!(status.success());
     assert_eq!(entity_count(&db), before + 14_965);
 }
@@ -316,15 +313,7 @@ fn an_import_by_another_process_is_picked_up_whole() {
     let before = engine.snapshot().node_count();
     assert!(!engine.refresh().unwrap(), "nothing changed yet");
 
-    let status = Command::new(binary())
-        .args(["import", "--db"])
-        .arg(&db)
-        .args(["--format", "ofac-sdn"])
-        .arg(common::sdn_csv())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    let status = sdn_import(&db).status().unwrap();
     assert!(status.success());
     assert_eq!(
         engine.snapshot().node_count(),

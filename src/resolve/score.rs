@@ -150,7 +150,7 @@ fn name_alike(a: &str, b: &str) -> f64 {
     let (la, lb) = (compact_a.len(), compact_b.len());
     // The lengths bound the letters' similarity: skip the edit distance when it cannot win.
     if 1.0 - la.abs_diff(lb) as f64 / la.max(lb) as f64 > s.max(LETTERS_MATCH) {
-        let letters = edit_alike(&compact_a, &compact_b);
+        let letters = crate::screen::edit_similarity(&compact_a, &compact_b);
         if letters >= LETTERS_MATCH {
             s = s.max(letters);
         }
@@ -205,29 +205,10 @@ fn joined<'a>(x: &[&'a str], other: &[&str]) -> Vec<Cow<'a, str>> {
     words
 }
 
-/// Similarity of two words: Jaro–Winkler held down by the edit distance (Jaro–Winkler alone
-/// rates "petrobras" and "petropars" 0.93), and exact for short words ("axa" is not "maxai").
+/// Similarity of two words: the screening's (Jaro–Winkler held down by the edit distance, exact
+/// for short words).
 fn word_alike(a: &str, b: &str) -> f64 {
-    if a == b {
-        return 1.0;
-    }
-    if a.chars().count() <= 4 || b.chars().count() <= 4 {
-        return 0.0;
-    }
-    let jw = strsim::jaro_winkler(a, b);
-    if jw < WORD_MATCH {
-        return jw;
-    }
-    jw.min(edit_alike(a, b) + 0.1)
-}
-
-/// 1 − (optimal string alignment distance / longer length).
-fn edit_alike(a: &str, b: &str) -> f64 {
-    let longer = a.chars().count().max(b.chars().count());
-    if longer == 0 {
-        return 1.0;
-    }
-    1.0 - strsim::osa_distance(a, b) as f64 / longer as f64
+    crate::screen::word_similarity(a, b)
 }
 
 /// The best-matching names of a pair: their similarity and their indices in each record.

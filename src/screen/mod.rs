@@ -102,7 +102,7 @@ pub fn name_similarity(a: &str, b: &str) -> f64 {
 /// Similarity of two words: Jaro–Winkler, held down by the edit distance (Jaro–Winkler alone
 /// rates "petrobras" and "petropars" 0.93 for their common prefix), and exact for short words
 /// ("axa" is not "maxai", "and" is not "andre").
-fn word_similarity(a: &str, b: &str) -> f64 {
+pub fn word_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
@@ -117,7 +117,7 @@ fn word_similarity(a: &str, b: &str) -> f64 {
 }
 
 /// 1 − (optimal string alignment distance / longer length): edits, transpositions included.
-fn edit_similarity(a: &str, b: &str) -> f64 {
+pub fn edit_similarity(a: &str, b: &str) -> f64 {
     let longer = a.chars().count().max(b.chars().count());
     if longer == 0 {
         return 1.0;
