@@ -264,6 +264,7 @@ fn picture(
             listed: n.entity.listed,
             lists: lists.clone(),
             start: false,
+            on_path: false,
         })
         .collect();
     let at: HashMap<&str, usize> = nodes
@@ -288,6 +289,7 @@ fn picture(
                 target: *at.get(e.target.as_str())?,
                 kind: e.kind,
                 share,
+                on_path: false,
             })
         })
         .collect();
@@ -499,6 +501,7 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
                     target: j,
                     kind: e.kind,
                     share: e.share,
+                    on_path: false,
                 });
             }
         }
@@ -517,6 +520,7 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
             listed: n.listed,
             lists: String::new(),
             start: false,
+            on_path: false,
         })
         .collect();
     let laid = drawing::draw(&node_in, &edge_in, "import", String::new());
