@@ -177,10 +177,18 @@ pub fn find_relation(snapshot: &Snapshot, edge: &CanvasEdge) -> Option<u32> {
         .find(|&e| edge.start_date.is_none() || snapshot.edge(e).start_date == edge.start_date)
 }
 
+/// Most relations of one entity saved as lines of their own. Beyond it (a hub: a formation
+/// agent director of 80,000 companies) the relations with other entities on the canvas keep
+/// their lines, up to this many, and the rest are counted by kind and direction, so what an
+/// investigation stores stays small however large the hubs on its canvas.
+pub const MAX_RELATION_LINES: usize = 100;
+
 /// What the snapshot says about each entity of a canvas, one line per fact (its listings, its
-/// relations with their dates): saved with the investigation, compared when it is reopened.
+/// relations with their dates; a hub's relations beyond [`MAX_RELATION_LINES`] as counts):
+/// saved with the investigation, compared when it is reopened.
 pub fn facts(snapshot: &Snapshot, canvas: &Canvas) -> BTreeMap<String, BTreeSet<String>> {
     let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+    let on_canvas: HashSet<u32> = canvas.nodes.iter().filter_map(|n| snapshot.find(&n.id)).collect();
     canvas
         .nodes
         .iter()
@@ -198,6 +206,10 @@ pub fn facts(snapshot: &Snapshot, canvas: &Canvas) -> BTreeMap<String, BTreeSet<
                     date(fact.end_date)
                 ));
             }
+            let hub = snapshot.links(node) > MAX_RELATION_LINES;
+            let mut kept = 0;
+            // (kind, outgoing) → (relations, of which with an end date), of a hub's other relations.
+            let mut counted: BTreeMap<(RelationKind, bool), (usize, usize)> = BTreeMap::new();
             for (adjacent, outgoing) in snapshot
                 .outgoing(node)
                 .iter()
@@ -205,6 +217,13 @@ pub fn facts(snapshot: &Snapshot, canvas: &Canvas) -> BTreeMap<String, BTreeSet<
                 .chain(snapshot.incoming(node).iter().map(|a| (a, false)))
             {
                 let e = snapshot.edge(adjacent.edge);
+                if hub && (kept == MAX_RELATION_LINES || !on_canvas.contains(&adjacent.node)) {
+                    let count = counted.entry((e.kind, outgoing)).or_default();
+                    count.0 += 1;
+                    count.1 += usize::from(e.end_date.is_some());
+                    continue;
+                }
+                kept += 1;
                 let other = &snapshot.node(adjacent.node).id;
                 let (source, target) = if outgoing {
                     (&*n.id, &**other)
@@ -217,6 +236,14 @@ pub fn facts(snapshot: &Snapshot, canvas: &Canvas) -> BTreeMap<String, BTreeSet<
                     date(e.start_date),
                     date(e.end_date)
                 ));
+            }
+            for ((kind, outgoing), (all, ended)) in counted {
+                let open = all - ended;
+                lines.insert(if outgoing {
+                    format!("{} {kind} …: {all} relations with entities not on the canvas ({open} open, {ended} ended)", n.id)
+                } else {
+                    format!("… {kind} {}: {all} relations with entities not on the canvas ({open} open, {ended} ended)", n.id)
+                });
             }
             (n.id.clone(), lines)
         })

@@ -467,7 +467,9 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
     }
     if ids.is_empty() {
         return Err(AppError::BadRequest(format!(
-            "file: none of its {} entities is in the database (ids are matched exactly, as ownergraph's FtM export writes them)",
+            "file: none of its {} entities is in the database. Only FtM files ownergraph exported (or others \
+             whose entity ids this database holds) import as investigations: ids are matched exactly, \
+             not by name or identifier, so files from Aleph or OpenSanctions do not match",
             batch.entities.len()
         )));
     }
