@@ -326,7 +326,7 @@ async fn exports_hold_the_canvas_and_an_ftm_file_comes_back_as_an_investigation(
     assert_eq!(none.status, 400);
     assert!(
         none.body
-            .contains("none of its 1 entities is in the database. Only FtM files ownergraph exported"),
+            .contains("none of its 1 entities is in the database: none has an id it holds, a decisive"),
         "{}",
         none.body
     );
@@ -612,4 +612,91 @@ async fn a_hub_on_the_canvas_saves_bounded_facts_and_still_shows_changes() {
             "gone": false,
         }])
     );
+}
+
+/// An FtM file as OpenSanctions or Aleph write it: ids of their own, so none is ours. Its
+/// entities are found by a decisive identifier (the tanker ARTAVIL's IMO number, from the SDN
+/// list) or by the same normalised name where only one of ours has it (the 2019 case's SASAC,
+/// CETC, Gong Hongjia), each noted; a name two of ours hold (Hikvision, in the 2019 case and
+/// the 2026 Entity List) and an unknown company are left out. The file's own relation between
+/// two entities found is drawn when the database holds it and counted when it does not.
+#[actix_web::test]
+async fn a_foreign_ftm_file_is_matched_by_identifier_or_exact_name() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let file = [
+        r#"{"id":"NK-tanker","schema":"Vessel","properties":{"name":["Artavil"],"imoNumber":["IMO 9187629"]}}"#,
+        r#"{"id":"NK-sasac","schema":"PublicBody","properties":{"name":["State-owned Assets Supervision and Administration Commission of the State Council"],"country":["cn"]}}"#,
+        r#"{"id":"NK-cetc","schema":"Company","properties":{"name":["CHINA ELECTRONICS TECHNOLOGY GROUP CORPORATION"],"country":["cn"]}}"#,
+        r#"{"id":"NK-gong","schema":"Person","properties":{"name":["Gong Hongjia"],"nationality":["cn"]}}"#,
+        r#"{"id":"NK-hik","schema":"Company","properties":{"name":["Hikvision"],"country":["cn"]}}"#,
+        r#"{"id":"NK-elsewhere","schema":"Company","properties":{"name":["Elsewhere Trading Ltd"]}}"#,
+        r#"{"id":"NK-own","schema":"Ownership","properties":{"owner":["NK-sasac"],"asset":["NK-cetc"]}}"#,
+        r#"{"id":"NK-dir","schema":"Directorship","properties":{"director":["NK-gong"],"organization":["NK-cetc"]}}"#,
+    ]
+    .join("\n");
+    let imported = send(
+        &app,
+        ana.post("/investigations/import")
+            .insert_header((
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ))
+            .set_payload(multipart(
+                &[("csrf", &ana.csrf), ("name", "")],
+                &[("file", "opensanctions.ftm.json", file.as_bytes())],
+            )),
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let to = imported.header(header::LOCATION).to_string();
+    assert!(
+        to.ends_with("?left_out=1&ambiguous=1&matched=4&not_held=1"),
+        "{to}"
+    );
+    let page = send(&app, json(TestRequest::get().uri(&to))).await.json();
+    let nodes = page["nodes"].as_array().unwrap();
+    let mut ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let tanker = nodes
+        .iter()
+        .find(|n| n["name"] == "ARTAVIL")
+        .unwrap_or_else(|| panic!("the tanker in {ids:?}"));
+    let tanker_id = tanker["id"].as_str().unwrap();
+    let mut expected = vec!["cetc", "gong-hongjia", "sasac", tanker_id];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    let note = tanker["note"].as_str().unwrap();
+    assert!(
+        note.starts_with(
+            "From opensanctions.ftm.json: NK-tanker \"Artavil\", matched by identifier: same IMO"
+        ) && note.contains("9187629"),
+        "{note}"
+    );
+    let note = node(&page, "cetc")["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("From opensanctions.ftm.json: NK-cetc \"CHINA ELECTRONICS TECHNOLOGY GROUP CORPORATION\", matched by name: same name"),
+        "{note}"
+    );
+    let edges = page["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(
+        (
+            edges[0]["source"].as_str(),
+            edges[0]["kind"].as_str(),
+            edges[0]["target"].as_str()
+        ),
+        (Some("sasac"), Some("owns"), Some("cetc"))
+    );
+    let html = send(&app, TestRequest::get().uri(&to)).await.body;
+    for notice in [
+        "4 entities of the imported file were found by a decisive identifier or by the same name",
+        "1 entities of the imported file are not in this database",
+        "1 entities of the imported file were left out because their name fits several",
+        "1 relations of the imported file between entities found are not in this database",
+    ] {
+        assert!(html.contains(notice), "{notice}: {html}");
+    }
 }
