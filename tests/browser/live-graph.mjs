@@ -41,13 +41,28 @@ export async function liveGraph(browser, page, base, outDir) {
 
   step("live graph: untick a relation kind to hide it, tick it to show it again");
   const kindBox = page.locator('.explore-kinds input[data-kind="owns"]');
-  const ownsShown = () =>
-    page.evaluate(() => window.ownergraph.cy.edges('[kind = "owns"]').map((e) => e.visible()));
-  assert.ok((await ownsShown()).length >= 3 && (await ownsShown()).every(Boolean), "owns relations drawn");
+  // Every owns relation drawn (or hidden), waited for: the canvas redraws on its own frame.
+  const owns = (shown) =>
+    page
+      .waitForFunction(
+        (shown) => {
+          const edges = window.ownergraph.cy.edges('[kind = "owns"]');
+          return edges.length >= 3 && edges.every((e) => e.visible() === shown && e.hasClass("hidden-kind") !== shown);
+        },
+        shown,
+        { timeout: 10_000 },
+      )
+      .catch(async (error) => {
+        const state = await page.evaluate(() =>
+          window.ownergraph.cy.edges().map((e) => `${e.id()} ${e.data("kind")} visible=${e.visible()} classes=${e.classes()}`),
+        );
+        throw new Error(`owns relations ${shown ? "shown" : "hidden"}? ${error.message}\n${state.join("\n")}`);
+      });
+  await owns(true);
   await kindBox.uncheck();
-  assert.ok((await ownsShown()).every((v) => !v), "unticked: every owns relation hidden");
+  await owns(false);
   await kindBox.check();
-  assert.ok((await ownsShown()).every(Boolean), "ticked again: shown");
+  await owns(true);
 
   step("live graph: drag SASAC and note it");
   const sasac = await onScreen(page, "sasac");
@@ -121,7 +136,8 @@ export async function liveGraph(browser, page, base, outDir) {
   assert.ok(path.colours.every((c) => c === "rgb(29,95,168)"), `path relations drawn blue: ${path.colours}`);
   assert.ok(path.others.every((c) => c !== "rgb(29,95,168)"), `other relations are not: ${path.others}`);
   assert.match(await page.locator(".explore-status").innerText(), /aksu-psb → xuar-psb → urumqi-psb highlighted \(2 relations\)/);
-  await page.locator("article.graph-page").screenshot({ path: join(outDir, "path-graph.png") });
+
+  await page.locator(".explore").screenshot({ path: join(outDir, "path-graph.png") });
 
   step("live graph: expand the regional bureau of the path, then collapse it");
   const xuar = await onScreen(page, "xuar-psb");
