@@ -196,12 +196,16 @@ impl FromIterator<Schema> for SchemaSet {
 
 /// Which nodes a walk returns: after skipping `skip` of them (the start is always returned
 /// first and never skipped), at most `limit` in all; and whether it reports `groups` (a
-/// little work per node of many links, which counts alone do not need).
+/// little work per node of many links, which counts alone do not need). Nodes of `keep` (a
+/// path to show with the neighbourhood: a few) are returned whenever the walk reaches them,
+/// beyond the window if need be, so they are never counted as omitted; the window itself
+/// stays the same, so pages still cover everything once.
 #[derive(Debug, Clone, Copy)]
-pub struct Window {
+pub struct Window<'a> {
     pub skip: usize,
     pub limit: usize,
     pub groups: bool,
+    pub keep: &'a [u32],
 }
 
 /// What a path search must not use: nodes it may not pass through and edges it may not
@@ -430,6 +434,7 @@ impl Snapshot {
             skip: 0,
             limit,
             groups: false,
+            keep: &[],
         };
         self.neighbourhood_within(start, depth, kinds, direction, SchemaSet::ALL, window)
     }
@@ -454,6 +459,9 @@ impl Snapshot {
             let stamp = marks.next_stamp();
             marks.seen[start as usize] = stamp;
             let mut nodes = vec![(start, 0u8)];
+            // Nodes of the window returned so far (the start's included); `nodes` also holds
+            // kept ones beyond it.
+            let mut windowed = 1;
             let mut frontier = vec![start];
             let mut next = Vec::new();
             let mut reached = 1usize;
@@ -481,7 +489,10 @@ impl Snapshot {
                             *seen = stamp;
                             reached += 1;
                             reached_by_kind[adj.kind as usize] += 1;
-                            if reached - 2 >= window.skip && nodes.len() < window.limit {
+                            if reached - 2 >= window.skip && windowed < window.limit {
+                                windowed += 1;
+                                nodes.push((adj.node, level));
+                            } else if window.keep.contains(&adj.node) {
                                 nodes.push((adj.node, level));
                             }
                             if grouped {

@@ -3,8 +3,10 @@
 // canvas holding the same nodes at the same places; a node expands in place from its own
 // graph page's JSON twin (depth 1, capped with an exact "N more" as the pages are), collapses,
 // drags; the canvas pans and zooms, hides relation kinds, and a side panel shows the node's
-// listings and exposure verdict. With data-save (investigations) the canvas, with notes on
-// nodes and edges, is posted as a form. Without this script the SVG and its links stay the page.
+// listings and exposure verdict. A path the page was asked to show (the paths page's "Show on
+// the graph": `path=ID,ID,…`) keeps its nodes and relations highlighted (`on_path` in the JSON).
+// With data-save (investigations) the canvas, with notes on nodes and edges, is posted as a
+// form. Without this script the SVG and its links stay the page.
 "use strict";
 (() => {
   const figure = document.querySelector("figure[data-explore]");
@@ -84,6 +86,7 @@
       { selector: "node[?start]", style: { "background-color": "#e8f0fa" } },
       { selector: "node[?expanded]", style: { "border-style": "double", "border-width": 4 } },
       { selector: "node[?note]", style: { "background-color": "#fff7d6" } },
+      { selector: "node[?on_path]", style: { "background-color": "#cfe0f5", "underlay-color": "#1d5fa8", "underlay-opacity": 0.25, "underlay-padding": 5 } },
       { selector: "node:selected", style: { "overlay-opacity": 0.12, "overlay-color": "#1d5fa8" } },
       {
         selector: "edge",
@@ -102,6 +105,7 @@
       },
       { selector: "edge[dashed]", style: { "line-style": "dashed" } },
       { selector: "edge[?note]", style: { "line-color": "#c79a00", width: 2.2 } },
+      { selector: "edge[?on_path]", style: { "line-color": "#1d5fa8", "target-arrow-color": "#1d5fa8", width: 3.5, "z-index": 10 } },
       { selector: "edge:selected", style: { "line-color": "#1d5fa8", width: 2.5 } },
       { selector: ".hidden-kind", style: { display: "none" } },
     ],
@@ -129,6 +133,7 @@
         note: n.note || "",
         more: n.more || 0,
         expanded: Boolean(n.expanded),
+        on_path: Boolean(n.on_path),
         addedBy: addedBy || "",
         label: nodeLabel(n),
         width: labelWidth(nodeLabel(n)),
@@ -153,6 +158,7 @@
         start_date: e.start_date || "",
         end_date: e.end_date || "",
         note: e.note || "",
+        on_path: Boolean(e.on_path),
         addedBy: addedBy || "",
         dashed: SOLID.has(e.kind) ? undefined : "yes",
         label,
@@ -222,11 +228,11 @@
   }
 
   // Collapsing removes what this node's expansion added (and what those added in turn),
-  // but never the start node or a node with a note.
+  // but never the start node, a node with a note or a node of the highlighted path.
   function collapse(node) {
     const removed = [];
     const visit = (id) => {
-      cy.nodes().filter((n) => n.data("addedBy") === id && !n.data("start") && !n.data("note")).forEach((n) => {
+      cy.nodes().filter((n) => n.data("addedBy") === id && !n.data("start") && !n.data("note") && !n.data("on_path")).forEach((n) => {
         visit(n.id());
         removed.push(n);
       });
@@ -384,7 +390,10 @@
     }
     cy.fit(undefined, 20);
     root.dataset.ready = "true";
-    status.textContent = `${cy.nodes().length} entities, ${cy.edges().length} relations on the canvas.`;
+    const hops = cy.edges("[?on_path]").length;
+    status.textContent = `${cy.nodes().length} entities, ${cy.edges().length} relations on the canvas${
+      page.path ? `; the path ${page.path.join(" → ")} highlighted (${hops} relation${hops === 1 ? "" : "s"})` : ""
+    }.`;
   }
   load().catch(fail);
 })();

@@ -147,6 +147,149 @@ async fn the_exposure_form_takes_an_id_or_a_name() {
     }
 }
 
+/// The ids of a graph page's nodes (or edges, as `source kind target`) marked `on_path`.
+fn on_path(page: &Value, what: &str) -> Vec<String> {
+    let mut marked: Vec<String> = page[what]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what} in {page}"))
+        .iter()
+        .filter(|x| x["on_path"] == true)
+        .map(|x| match what {
+            "nodes" => x["id"].as_str().unwrap().to_string(),
+            _ => format!(
+                "{} {} {}",
+                x["source"].as_str().unwrap(),
+                x["kind"].as_str().unwrap(),
+                x["target"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    marked.sort_unstable();
+    marked
+}
+
+/// Each path the paths page finds links to its first entity's graph page with the path drawn
+/// and highlighted (`path=ID,ID,…`): the path's entities beyond the depth drawn too but not
+/// counted as reached, its relations marked in the SVG and the JSON the live graph reads.
+#[actix_web::test]
+async fn a_path_from_the_paths_page_opens_highlighted_on_the_graph_page() {
+    let href = "/entities/aksu-psb/graph?depth=1&path=aksu-psb%2Cxuar-psb%2Curumqi-psb";
+    let paths = http_json("/paths?from=aksu-psb&to=urumqi-psb", 200).await;
+    assert_eq!(paths["paths"][0]["graph_href"], href);
+    let (_, html) = http_get("/paths?from=aksu-psb&to=urumqi-psb", false).await;
+    assert!(
+        html.contains(&format!(
+            r#"<a class="path-graph" href="{}">Show on the graph</a>"#,
+            href.replace('&', "&#38;")
+        )),
+        "{html}"
+    );
+    let kinds = http_json("/paths?from=aksu-psb&to=urumqi-psb&kinds=subordinate_of", 200).await;
+    assert_eq!(
+        kinds["paths"][0]["graph_href"],
+        "/entities/aksu-psb/graph?depth=1&kinds=subordinate_of&path=aksu-psb%2Cxuar-psb%2Curumqi-psb",
+        "the graph follows the kinds the paths did"
+    );
+
+    let plain = http_json("/entities/aksu-psb/graph?depth=1", 200).await;
+    assert_eq!(plain["path"], Value::Null);
+    assert!(
+        !plain.to_string().contains("on_path"),
+        "nothing marked without a path"
+    );
+    let page = http_json(href, 200).await;
+    assert_eq!(
+        page["path"],
+        serde_json::json!(["aksu-psb", "xuar-psb", "urumqi-psb"])
+    );
+    assert_eq!(on_path(&page, "nodes"), ["aksu-psb", "urumqi-psb", "xuar-psb"]);
+    assert_eq!(
+        on_path(&page, "edges"),
+        [
+            "aksu-psb subordinate_of xuar-psb",
+            "urumqi-psb subordinate_of xuar-psb"
+        ]
+    );
+    let ids: Vec<&str> = page["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let plain_ids: Vec<&str> = plain["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !plain_ids.contains(&"urumqi-psb"),
+        "two hops away: not within depth 1"
+    );
+    assert_eq!(
+        ids,
+        [plain_ids.as_slice(), &["urumqi-psb"]].concat(),
+        "the path's far end is added"
+    );
+    assert_eq!(page["reached"], plain["reached"], "and not counted as reached");
+    assert_eq!(page["omitted"], plain["omitted"]);
+    assert_eq!(
+        page["edges"].as_array().unwrap().len(),
+        plain["edges"].as_array().unwrap().len() + 1
+    );
+
+    let (status, html) = http_get(href, false).await;
+    assert_eq!(status, 200);
+    let svg = common::svgs(&html)[0];
+    assert_eq!(
+        svg.matches(r#"<g class="edge k-subordinate_of on-path">"#)
+            .count(),
+        2,
+        "{svg}"
+    );
+    assert_eq!(
+        svg.matches(" on-path\">").count(),
+        5,
+        "two relations and three entities: {svg}"
+    );
+    assert!(svg.contains("with a path of 2 hops highlighted"), "{svg}");
+    assert!(
+        html.contains(r#"data-explore="/entities/aksu-psb/graph.json?depth=1&amp;direction=both&amp;path=aksu-psb%2Cxuar-psb%2Curumqi-psb""#),
+        "the live graph reads the same path: {html}"
+    );
+    assert!(html.contains("A path of 2 hops is highlighted"), "{html}");
+    assert!(
+        html.contains("2 entities and 2 relations within 1 hop, direction both, kinds all, and 1 more entity of the path."),
+        "{html}"
+    );
+    assert_eq!(page["path_only"], 1);
+    assert!(html.contains(r#"Show the graph without it"#));
+
+    // (path, what the 400 says)
+    let long = (0..10).map(|i| format!("x{i}")).collect::<Vec<_>>().join(",");
+    let cases = [
+        ("aksu-psb", "path: 2 to 9 entity ids"),
+        (long.as_str(), "path: 2 to 9 entity ids"),
+        ("aksu-psb,,xuar-psb", "path: 2 to 9 entity ids"),
+        (
+            "aksu-psb,nobody-at-all",
+            "path: no entity with id &#34;nobody-at-all&#34;",
+        ),
+        ("xuar-psb,urumqi-psb", "a path starts at this page&#39;s entity"),
+        ("aksu-psb,xuar-psb,aksu-psb", "is on the path twice"),
+        ("aksu-psb,urumqi-psb", "are not related"),
+    ];
+    for (path, message) in cases {
+        let uri = format!("/entities/aksu-psb/graph?depth=1&path={}", urlencode(path));
+        let (status, body) = http_get(&uri, false).await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert!(body.contains(message), "{uri}: {message}: {body}");
+    }
+    let (status, body) = http_get("/entities/aksu-psb/graph?kinds=owns&path=aksu-psb,xuar-psb", true).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("are not related by owns"), "{body}");
+}
+
 fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)]).unwrap()[1..].to_string()
 }

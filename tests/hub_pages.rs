@@ -420,6 +420,55 @@ async fn a_graph_through_a_hub_is_capped_grouped_and_paged_with_exact_counts() {
     }
 }
 
+/// A path highlighted on a hub's graph (the paths page's link) keeps its entities on the page
+/// even when the walk reaches them far past the 60 drawn, counted once: `reached` is what it
+/// was, `omitted` one less, and the pages are the same pages.
+#[actix_web::test]
+async fn a_path_through_a_hub_is_drawn_beyond_the_window_with_exact_counts() {
+    let (_dir, engine) = hub_engine();
+    let engine = Arc::new(engine);
+    let path = "path=owner-0%2Cagent%2Cco-11000";
+    let ids = |p: &Value| -> Vec<String> {
+        p["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = json(&engine, "/entities/owner-0/graph?depth=2").await;
+    let page = json(&engine, &format!("/entities/owner-0/graph?depth=2&{path}")).await;
+    assert!(!ids(&plain).contains(&"co-11000".to_string()), "past the window");
+    assert_eq!(page["reached"], plain["reached"]);
+    assert_eq!(page["path_only"], 0, "reached, so not drawn apart");
+    assert_eq!(ids(&page), [ids(&plain), vec!["co-11000".to_string()]].concat());
+    assert_eq!(page["omitted"], plain["omitted"].as_u64().unwrap() - 1);
+    let marked: Vec<String> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["on_path"] == true)
+        .map(|e| format!("{} {} {}", e["source"], e["kind"], e["target"]))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            r#""agent" "director_of" "co-11000""#,
+            r#""owner-0" "owns" "agent""#
+        ]
+    );
+    assert_eq!(page["pages"], plain["pages"]);
+    let next = page["next"].as_str().unwrap();
+    assert!(next.contains(path), "the next page keeps the path: {next}");
+    let second = json(&engine, next).await;
+    let second_plain = json(&engine, plain["next"].as_str().unwrap()).await;
+    // Every page draws the whole path: the agent (reached on the first page) and co-11000 too.
+    let mut expected = ids(&second_plain);
+    expected.insert(1, "agent".to_string());
+    expected.push("co-11000".to_string());
+    assert_eq!(ids(&second), expected);
+}
+
 #[actix_web::test]
 async fn paths_avoid_hubs_by_default_and_say_what_they_skipped() {
     let (_dir, engine) = hub_engine();

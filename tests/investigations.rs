@@ -325,7 +325,8 @@ async fn exports_hold_the_canvas_and_an_ftm_file_comes_back_as_an_investigation(
     let none = send(&app, upload(&[("csrf", &ana.csrf)], unknown)).await;
     assert_eq!(none.status, 400);
     assert!(
-        none.body.contains("none of its 1 entities is in the database"),
+        none.body
+            .contains("none of its 1 entities is in the database: none has an id it holds, a decisive"),
         "{}",
         none.body
     );
@@ -400,4 +401,302 @@ async fn reopening_says_what_changed_about_its_entities_since_it_was_saved() {
     assert_eq!(resaved.status, 303);
     let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
     assert_eq!(page["changed"], j!([]));
+}
+
+/// A later release of the 2019 case, imported through the form as an admin does it: it no
+/// longer holds "CETHIK owns Hikvision" (so the relation ends on the release day) and lists
+/// CETHIK. The investigation saved before the release says so when it is reopened.
+#[actix_web::test]
+async fn a_later_release_imported_over_http_shows_in_an_investigation_saved_before_it() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let at = save(&app, &ana, "owners", CANVAS)
+        .await
+        .header(header::LOCATION)
+        .to_string();
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    assert_eq!(page["changed"], j!([]), "nothing changed yet");
+
+    let file = |name: &str| {
+        std::fs::read_to_string(common::entity_list_dir().join(name)).expect("the 2019 case reads")
+    };
+    let (entities, relations, listings) = (file("entities.csv"), file("relations.csv"), file("listings.csv"));
+    let kept: String = relations
+        .lines()
+        .filter(|l| !l.starts_with("cethik,hikvision,owns,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        kept.lines().count() + 1,
+        relations.lines().count(),
+        "one relation dropped"
+    );
+    let hikvision_listing = listings
+        .lines()
+        .find(|l| l.starts_with("hikvision,"))
+        .expect("Hikvision is listed in 2019");
+    let listings = format!(
+        "{listings}{}\n",
+        hikvision_listing
+            .replacen("hikvision,", "cethik,", 1)
+            .replace("2019-10-09", "2026-01-15")
+    );
+    let root = sign_in(&app, ROOT).await;
+    let import = root
+        .post("/import")
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ))
+        .set_payload(multipart(
+            &[
+                ("csrf", &root.csrf),
+                ("format", "csv"),
+                ("dataset", "entity-list-2019"),
+                ("as_of", "2026-02-01"),
+            ],
+            &[
+                ("entities", "entities.csv", entities.as_bytes()),
+                ("relations", "relations.csv", kept.as_bytes()),
+                ("listings", "listings.csv", listings.as_bytes()),
+                ("file", "", b""),
+            ],
+        ));
+    let imported = send(&app, json(import)).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    let report = &imported.json()["report"];
+    assert_eq!(report["listings_added"], 1, "{report}");
+
+    let page = send(&app, json(TestRequest::get().uri(&at))).await.json();
+    let changed = page["changed"].as_array().unwrap();
+    let change = |id: &str| {
+        changed
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} changed: {changed:?}"))
+    };
+    let ended = "cethik owns hikvision from 2021-01-01 until 2026-02-01";
+    let open = "cethik owns hikvision from 2021-01-01 until …";
+    assert_eq!(change("hikvision")["added"], j!([ended]));
+    assert_eq!(change("hikvision")["removed"], j!([open]));
+    assert_eq!(
+        change("cethik")["added"],
+        j!([ended, "listed on Entity List from 2026-01-15 until …"])
+    );
+    assert_eq!(change("cethik")["removed"], j!([open]));
+    assert!(
+        changed.iter().all(|c| c["id"] != "cetc"),
+        "CETC's facts are as they were: {changed:?}"
+    );
+    let html = send(&app, TestRequest::get().uri(&at)).await.body;
+    assert!(html.contains("Changed since it was saved"), "{html}");
+    assert!(html.contains(&format!("now: {ended}")), "{html}");
+    assert!(
+        html.contains("now: listed on Entity List from 2026-01-15 until …"),
+        "{html}"
+    );
+}
+
+/// Relations of the synthetic hub: one agent director of this many companies, owned by one
+/// person.
+const HUB_LINKS: usize = 80_000;
+
+/// A formation agent with [`HUB_LINKS`] directorships and one owner (dataset `hub-test`,
+/// made by the test as `tests/hub_pages.rs` makes its hub).
+fn hub_engine() -> (tempfile::TempDir, ownergraph::engine::Engine) {
+    use ownergraph::model::{Batch, Entity, Origin, Relation, RelationKind, Schema};
+    let (dir, engine) = common::empty_engine();
+    let origin = Origin {
+        file: std::sync::Arc::from("hub-test"),
+        line: 1,
+    };
+    let mut batch = Batch {
+        dataset: "hub-test".into(),
+        ..Batch::default()
+    };
+    let mut entity = |id: &str, schema, name: &str| {
+        batch
+            .entities
+            .push((origin.clone(), Entity::new(id, schema, name, "hub-test")));
+    };
+    entity("agent", Schema::Company, "Alpha Formation Agents Ltd");
+    entity("owner-0", Schema::Person, "Owner Zero");
+    for i in 0..HUB_LINKS {
+        entity(
+            &format!("co-{i}"),
+            Schema::Company,
+            &format!("Client Company {i:05} Limited"),
+        );
+    }
+    for i in 0..HUB_LINKS {
+        let r = Relation::new("agent", &format!("co-{i}"), RelationKind::DirectorOf, "hub-test");
+        batch.relations.push((origin.clone(), r));
+    }
+    let r = Relation::new("owner-0", "agent", RelationKind::Owns, "hub-test");
+    batch.relations.push((origin.clone(), r));
+    let record = ownergraph::store::ImportRecord {
+        dataset: "hub-test".into(),
+        format: "csv".into(),
+        path: "hub-test".into(),
+        checksum: "hub-test".into(),
+    };
+    engine.apply(&batch, &record).expect("the hub applies");
+    (dir, engine)
+}
+
+/// A canvas holding an 80,000-link hub saves a few lines for it, not 80,000: its relations with
+/// entities on the canvas, and the rest counted by kind and direction; a new relation of the hub
+/// off the canvas shows as a changed count.
+#[actix_web::test]
+async fn a_hub_on_the_canvas_saves_bounded_facts_and_still_shows_changes() {
+    let (_dir, engine) = hub_engine();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let canvas = r#"{"nodes":[
+      {"id":"agent","x":0,"y":100},{"id":"co-1","x":0,"y":200},{"id":"owner-0","x":0,"y":0}],
+     "edges":[{"source":"agent","target":"co-1","kind":"director_of"},
+      {"source":"owner-0","target":"agent","kind":"owns"}]}"#;
+    let saved = save(&app, &ana, "the agent", canvas).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let at = saved.header(header::LOCATION).to_string();
+    let iid: i64 = at.trim_start_matches("/investigations/").parse().unwrap();
+    let row = engine
+        .read(|store| store.investigation(iid))
+        .unwrap()
+        .expect("the investigation is stored");
+    assert!(row.facts.len() < 2_000, "{} bytes of facts", row.facts.len());
+    let facts: std::collections::BTreeMap<String, Vec<String>> = serde_json::from_str(&row.facts).unwrap();
+    let rest = HUB_LINKS - 1;
+    assert_eq!(
+        facts["agent"],
+        [
+            "agent director_of co-1 from … until …".to_string(),
+            format!("agent director_of …: {rest} relations with entities not on the canvas ({rest} open, 0 ended)"),
+            "owner-0 owns agent from … until …".to_string(),
+        ]
+    );
+    assert_eq!(
+        facts["co-1"],
+        ["agent director_of co-1 from … until …"],
+        "an ordinary entity keeps its lines"
+    );
+
+    // A curator adds a relation of the hub to a company off the canvas.
+    let added = send(
+        &app,
+        ana.post("/entities/agent/relations").set_form([
+            ("csrf", ana.csrf.as_str()),
+            ("direction", "out"),
+            ("other", "co-2"),
+            ("kind", "owns"),
+            ("start_date", "2025-03-01"),
+            ("evidence", "https://example.org/register"),
+            ("confidence", "M"),
+            ("reason", "register filing"),
+        ]),
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let reopened = send(&app, json(TestRequest::get().uri(&at))).await;
+    assert!(reopened.body.len() < 20_000, "{} bytes", reopened.body.len());
+    assert_eq!(
+        reopened.json()["changed"],
+        j!([{
+            "id": "agent",
+            "name": "Alpha Formation Agents Ltd",
+            "added": ["agent owns …: 1 relations with entities not on the canvas (1 open, 0 ended)"],
+            "removed": [],
+            "gone": false,
+        }])
+    );
+}
+
+/// An FtM file as OpenSanctions or Aleph write it: ids of their own, so none is ours. Its
+/// entities are found by a decisive identifier (the tanker ARTAVIL's IMO number, from the SDN
+/// list) or by the same normalised name where only one of ours has it (the 2019 case's SASAC,
+/// CETC, Gong Hongjia), each noted; a name two of ours hold (Hikvision, in the 2019 case and
+/// the 2026 Entity List) and an unknown company are left out. The file's own relation between
+/// two entities found is drawn when the database holds it and counted when it does not.
+#[actix_web::test]
+async fn a_foreign_ftm_file_is_matched_by_identifier_or_exact_name() {
+    let (_dir, engine) = common::bundled_copy();
+    let engine = with_accounts(engine);
+    let app = test::init_service(ownergraph::web::app(web::Data::from(engine.clone()))).await;
+    let ana = sign_in(&app, ANA).await;
+    let file = [
+        r#"{"id":"NK-tanker","schema":"Vessel","properties":{"name":["Artavil"],"imoNumber":["IMO 9187629"]}}"#,
+        r#"{"id":"NK-sasac","schema":"PublicBody","properties":{"name":["State-owned Assets Supervision and Administration Commission of the State Council"],"country":["cn"]}}"#,
+        r#"{"id":"NK-cetc","schema":"Company","properties":{"name":["CHINA ELECTRONICS TECHNOLOGY GROUP CORPORATION"],"country":["cn"]}}"#,
+        r#"{"id":"NK-gong","schema":"Person","properties":{"name":["Gong Hongjia"],"nationality":["cn"]}}"#,
+        r#"{"id":"NK-hik","schema":"Company","properties":{"name":["Hikvision"],"country":["cn"]}}"#,
+        r#"{"id":"NK-elsewhere","schema":"Company","properties":{"name":["Elsewhere Trading Ltd"]}}"#,
+        r#"{"id":"NK-own","schema":"Ownership","properties":{"owner":["NK-sasac"],"asset":["NK-cetc"]}}"#,
+        r#"{"id":"NK-dir","schema":"Directorship","properties":{"director":["NK-gong"],"organization":["NK-cetc"]}}"#,
+    ]
+    .join("\n");
+    let imported = send(
+        &app,
+        ana.post("/investigations/import")
+            .insert_header((
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ))
+            .set_payload(multipart(
+                &[("csrf", &ana.csrf), ("name", "")],
+                &[("file", "opensanctions.ftm.json", file.as_bytes())],
+            )),
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let to = imported.header(header::LOCATION).to_string();
+    assert!(
+        to.ends_with("?left_out=1&ambiguous=1&matched=4&not_held=1"),
+        "{to}"
+    );
+    let page = send(&app, json(TestRequest::get().uri(&to))).await.json();
+    let nodes = page["nodes"].as_array().unwrap();
+    let mut ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let tanker = nodes
+        .iter()
+        .find(|n| n["name"] == "ARTAVIL")
+        .unwrap_or_else(|| panic!("the tanker in {ids:?}"));
+    let tanker_id = tanker["id"].as_str().unwrap();
+    let mut expected = vec!["cetc", "gong-hongjia", "sasac", tanker_id];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    let note = tanker["note"].as_str().unwrap();
+    assert!(
+        note.starts_with(
+            "From opensanctions.ftm.json: NK-tanker \"Artavil\", matched by identifier: same IMO"
+        ) && note.contains("9187629"),
+        "{note}"
+    );
+    let note = node(&page, "cetc")["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("From opensanctions.ftm.json: NK-cetc \"CHINA ELECTRONICS TECHNOLOGY GROUP CORPORATION\", matched by name: same name"),
+        "{note}"
+    );
+    let edges = page["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(
+        (
+            edges[0]["source"].as_str(),
+            edges[0]["kind"].as_str(),
+            edges[0]["target"].as_str()
+        ),
+        (Some("sasac"), Some("owns"), Some("cetc"))
+    );
+    let html = send(&app, TestRequest::get().uri(&to)).await.body;
+    for notice in [
+        "4 entities of the imported file were found by a decisive identifier or by the same name",
+        "1 entities of the imported file are not in this database",
+        "1 entities of the imported file were left out because their name fits several",
+        "1 relations of the imported file between entities found are not in this database",
+    ] {
+        assert!(html.contains(notice), "{notice}: {html}");
+    }
 }

@@ -30,6 +30,8 @@ pub struct NodeIn<'a> {
     pub lists: String,
     /// The node the picture is about.
     pub start: bool,
+    /// On the path the picture highlights.
+    pub on_path: bool,
 }
 
 /// A relation to draw, by positions in the node slice.
@@ -38,6 +40,8 @@ pub struct EdgeIn {
     pub target: usize,
     pub kind: RelationKind,
     pub share: Option<Share>,
+    /// On the path the picture highlights.
+    pub on_path: bool,
 }
 
 pub struct DrawnNode {
@@ -47,6 +51,7 @@ pub struct DrawnNode {
     pub schema: Schema,
     pub listed: bool,
     pub start: bool,
+    pub on_path: bool,
     pub x: i32,
     pub y: i32,
     pub width: i32,
@@ -64,6 +69,7 @@ pub struct DrawnEdge {
     pub label: String,
     pub label_x: i32,
     pub label_y: i32,
+    pub on_path: bool,
 }
 
 /// A laid-out picture, rendered by `templates/graph.svg`.
@@ -285,6 +291,7 @@ fn drawn_node(node: &NodeIn<'_>, label: String, x: i32, y: i32, width: i32) -> D
         schema: node.schema,
         listed: node.listed,
         start: node.start,
+        on_path: node.on_path,
         x,
         y,
         width,
@@ -364,6 +371,7 @@ pub fn draw_at(
                 label: edge_text(e),
                 label_x: (x1 + x2) / 2,
                 label_y: (y1 + y2) / 2 + 4,
+                on_path: e.on_path,
             }
         })
         .collect();
@@ -445,6 +453,7 @@ pub fn draw(nodes: &[NodeIn<'_>], edges: &[EdgeIn], marker: &'static str, captio
             label: edge_text(e),
             label_x: lx,
             label_y: ly,
+            on_path: e.on_path,
         });
     }
     Drawing {
@@ -468,6 +477,7 @@ mod tests {
             target,
             kind,
             share: None,
+            on_path: false,
         }
     }
 
@@ -515,6 +525,7 @@ mod tests {
                 listed: true,
                 lists: "SDN List".into(),
                 start: true,
+                on_path: false,
             },
             NodeIn {
                 id: "y",
@@ -523,6 +534,7 @@ mod tests {
                 listed: false,
                 lists: String::new(),
                 start: false,
+                on_path: false,
             },
         ];
         let svg = draw(&nodes, &[edge(1, 0, Owns)], "t", "caption <b>".into()).svg();
@@ -550,6 +562,7 @@ mod tests {
                 listed: false,
                 lists: String::new(),
                 start: i == 0,
+                on_path: false,
             })
             .collect();
         let edges: Vec<EdgeIn> = (1..20).map(|i| edge(i, 0, SubordinateOf)).collect();

@@ -337,8 +337,10 @@ pub async fn entity(
                     skip: 0,
                     limit: SMALL_GRAPH_LIMIT,
                     groups: false,
+                    keep: &[],
                 },
                 "small",
+                None,
             )
         });
         Ok(EntityPage {

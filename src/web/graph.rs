@@ -30,6 +30,9 @@ pub struct NodeView {
     pub listed: bool,
     /// Names of the lists the entity is on, current or past.
     pub lists: Vec<String>,
+    /// On the path the page highlights (`path=…`); left out of the JSON when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_path: bool,
 }
 
 impl NodeView {
@@ -43,6 +46,7 @@ impl NodeView {
             distance,
             listed: !lists.is_empty(),
             lists,
+            on_path: false,
         }
     }
 }
@@ -61,6 +65,9 @@ pub struct EdgeView {
     pub share_text: Option<String>,
     pub start_date: Option<Date>,
     pub end_date: Option<Date>,
+    /// A hop of the path the page highlights (`path=…`); left out of the JSON when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_path: bool,
 }
 
 impl EdgeView {
@@ -77,6 +84,7 @@ impl EdgeView {
             share_text: e.share.map(drawing::share_text),
             start_date: e.start_date,
             end_date: e.end_date,
+            on_path: false,
         }
     }
 }
@@ -86,6 +94,8 @@ pub struct NeighbourhoodView {
     pub nodes: Vec<NodeView>,
     pub edges: Vec<EdgeView>,
     pub omitted: usize,
+    /// Entities of `nodes` the walk did not reach, drawn only for the path highlighted.
+    pub path_only: usize,
     pub reached_by_kind: Vec<KindCount>,
     pub groups: Vec<GroupView>,
     pub drawing: Drawing,
@@ -128,8 +138,26 @@ pub fn neighbourhood_view(
     schemas: SchemaSet,
     window: Window,
     marker: &'static str,
+    path: Option<&PathShown>,
 ) -> NeighbourhoodView {
-    let walk = snapshot.neighbourhood_within(start, depth, kinds, direction, schemas, window);
+    let mut walk = snapshot.neighbourhood_within(start, depth, kinds, direction, schemas, window);
+    let walked = walk.nodes.len();
+    // A path's entities the walk did not reach (beyond the depth, or of a schema not entered)
+    // are drawn too, at their hops along the path; they were never counted as reached.
+    if let Some(path) = path {
+        for (hops, &node) in path.nodes.iter().enumerate() {
+            if !walk.nodes.iter().any(|&(n, _)| n == node) {
+                walk.nodes.push((node, hops as u8));
+            }
+        }
+        for &edge in &path.edges {
+            if !walk.edges.contains(&edge) {
+                walk.edges.push(edge);
+            }
+        }
+    }
+    let on_path_node = |n: u32| path.is_some_and(|p| p.nodes.contains(&n));
+    let on_path_edge = |e: u32| path.is_some_and(|p| p.edges.contains(&e));
     let groups = walk
         .groups
         .iter()
@@ -161,9 +189,19 @@ pub fn neighbourhood_view(
     let nodes: Vec<NodeView> = walk
         .nodes
         .iter()
-        .map(|&(n, d)| NodeView::of(snapshot, n, d))
+        .map(|&(n, d)| NodeView {
+            on_path: on_path_node(n),
+            ..NodeView::of(snapshot, n, d)
+        })
         .collect();
-    let edges: Vec<EdgeView> = walk.edges.iter().map(|&e| EdgeView::of(snapshot, e)).collect();
+    let edges: Vec<EdgeView> = walk
+        .edges
+        .iter()
+        .map(|&e| EdgeView {
+            on_path: on_path_edge(e),
+            ..EdgeView::of(snapshot, e)
+        })
+        .collect();
     let position: HashMap<u32, usize> = walk.nodes.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect();
     let node_in: Vec<NodeIn> = nodes
         .iter()
@@ -175,6 +213,7 @@ pub fn neighbourhood_view(
             listed: n.listed,
             lists: n.lists.join(", "),
             start: i == 0,
+            on_path: n.on_path,
         })
         .collect();
     let edge_in: Vec<EdgeIn> = walk
@@ -188,6 +227,7 @@ pub fn neighbourhood_view(
                 target: position[&t],
                 kind: weight.kind,
                 share: weight.share,
+                on_path: on_path_edge(e),
             }
         })
         .collect();
@@ -202,6 +242,13 @@ pub fn neighbourhood_view(
             super::entity::thousands(walk.omitted)
         ));
     }
+    if let Some(path) = path {
+        let hops = path.nodes.len() - 1;
+        caption.push_str(&format!(
+            ", with a path of {hops} hop{} highlighted",
+            if hops == 1 { "" } else { "s" }
+        ));
+    }
     let drawing = drawing::draw(&node_in, &edge_in, marker, caption);
     let reached_by_kind = RelationKind::ALL
         .into_iter()
@@ -212,12 +259,81 @@ pub fn neighbourhood_view(
         .filter(|c| c.nodes > 0)
         .collect();
     NeighbourhoodView {
+        path_only: nodes.len() - walked,
         nodes,
         edges,
         omitted: walk.omitted,
         reached_by_kind,
         groups,
         drawing,
+    }
+}
+
+/// A path the graph page draws with the neighbourhood and highlights (`path=ID,ID,…`, as the
+/// paths page links each path it finds): its entities from the page's own, and every relation
+/// of the kinds followed between each entity and the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathShown {
+    pub nodes: Vec<u32>,
+    pub edges: Vec<u32>,
+}
+
+/// Most entities of a highlighted path: the longest path the paths page finds, plus its start.
+pub const MAX_PATH_ENTITIES: usize = crate::paths::MAX_HOPS as usize + 1;
+
+impl PathShown {
+    /// Reads `path=ID,ID,…`: 2 to [`MAX_PATH_ENTITIES`] entity ids, the first the page's
+    /// entity, none twice, each related to the next by a relation of `kinds` (either way).
+    pub fn parse(snapshot: &Snapshot, start: u32, text: &str, kinds: KindSet) -> Result<PathShown, AppError> {
+        let bad = |problem: String| AppError::BadRequest(format!("path: {problem}"));
+        let ids: Vec<&str> = text.split(',').map(str::trim).collect();
+        if !(2..=MAX_PATH_ENTITIES).contains(&ids.len()) || ids.iter().any(|id| id.is_empty()) {
+            return Err(bad(format!(
+                "2 to {MAX_PATH_ENTITIES} entity ids separated by commas, the first this page's entity; got {text:?}"
+            )));
+        }
+        let mut nodes: Vec<u32> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let node = snapshot
+                .find(id)
+                .ok_or_else(|| bad(format!("no entity with id {id:?}")))?;
+            if nodes.contains(&node) {
+                return Err(bad(format!("{id:?} is on the path twice")));
+            }
+            nodes.push(node);
+        }
+        if nodes[0] != start {
+            return Err(bad(format!(
+                "a path starts at this page's entity, {:?}; this one starts at {:?}",
+                &*snapshot.node(start).id,
+                ids[0]
+            )));
+        }
+        let mut edges = Vec::new();
+        for (pair, names) in nodes.windows(2).zip(ids.windows(2)) {
+            let before = edges.len();
+            let between = |side: &[crate::graph::Adjacent]| {
+                side.iter()
+                    .filter(|a| a.node == pair[1] && kinds.contains(a.kind))
+                    .map(|a| a.edge)
+                    .collect::<Vec<_>>()
+            };
+            edges.extend(between(snapshot.outgoing(pair[0])));
+            edges.extend(between(snapshot.incoming(pair[0])));
+            if edges.len() == before {
+                return Err(bad(format!(
+                    "{:?} and {:?} are not related{}",
+                    names[0],
+                    names[1],
+                    if kinds == KindSet::ALL {
+                        String::new()
+                    } else {
+                        format!(" by {}", kinds_query(kinds))
+                    }
+                )));
+            }
+        }
+        Ok(PathShown { nodes, edges })
     }
 }
 
@@ -283,6 +399,18 @@ pub struct GraphPage {
     /// The signed-in user, who may save the live graph as an investigation.
     #[serde(skip)]
     pub viewer: Option<crate::accounts::Session>,
+    /// The path highlighted (`path=…`): its entities' ids in order, `null` when none. Its
+    /// entities and relations are in `nodes` and `edges`, marked `on_path`.
+    pub path: Option<Vec<String>>,
+    /// Entities of `nodes` drawn only because they are on the path (the walk did not reach
+    /// them): not counted in `reached`.
+    pub path_only: usize,
+    /// `path=…` as the URL gave it, for links that keep it.
+    #[serde(skip)]
+    pub path_query: String,
+    /// The path's entities in order: (id, name).
+    #[serde(skip)]
+    pub path_entities: Vec<(String, String)>,
 }
 
 /// Most pages of a graph the URL may ask for.
@@ -305,15 +433,30 @@ pub async fn graph(
         let start = snapshot
             .find(&id)
             .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
+        let path = params
+            .get("path")
+            .map(|text| PathShown::parse(&snapshot, start, text, kinds))
+            .transpose()?;
         // Each page shows the start and the next NODE_LIMIT - 1 entities the walk reached.
         let per_page = NODE_LIMIT - 1;
         let window = Window {
             skip: (page - 1) * per_page,
             limit: NODE_LIMIT,
             groups: true,
+            keep: path.as_ref().map_or(&[], |p| &p.nodes),
         };
-        let view = neighbourhood_view(&snapshot, start, depth, kinds, direction, schemas, window, "main");
-        let reached = view.nodes.len() + view.omitted;
+        let view = neighbourhood_view(
+            &snapshot,
+            start,
+            depth,
+            kinds,
+            direction,
+            schemas,
+            window,
+            "main",
+            path.as_ref(),
+        );
+        let reached = view.nodes.len() - view.path_only + view.omitted;
         let pages = (reached - 1).div_ceil(per_page).max(1);
         if page > pages {
             return Err(AppError::BadRequest(format!(
@@ -331,6 +474,9 @@ pub async fn graph(
             }
             if schemas != SchemaSet::ALL {
                 pairs.push(("schemas", schemas_query(schemas)));
+            }
+            if let Some(text) = params.get("path") {
+                pairs.push(("path", text.to_string()));
             }
             pairs.push(("page", page.to_string()));
             let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
@@ -365,6 +511,15 @@ pub async fn graph(
                 .map(|s| (s, schemas != SchemaSet::ALL && schemas.contains(s)))
                 .collect(),
             viewer: super::account::viewer(&req, &engine)?,
+            path_entities: path.as_ref().map_or_else(Vec::new, |p| {
+                p.nodes
+                    .iter()
+                    .map(|&n| (snapshot.node(n).id.to_string(), snapshot.node(n).name.to_string()))
+                    .collect()
+            }),
+            path: path.map(|p| p.nodes.iter().map(|&n| snapshot.node(n).id.to_string()).collect()),
+            path_query: params.get("path").unwrap_or_default().to_string(),
+            path_only: view.path_only,
         })
     })
 }

@@ -20,7 +20,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Investigations listed on `/investigations`.
 const LISTED: usize = 100;
@@ -76,9 +76,18 @@ pub struct InvestigationPage {
     /// Entities whose listings or relations changed since it was saved.
     pub changed: Vec<ChangeView>,
     pub data_version: i64,
-    /// Entities of an imported file left out because the database does not hold them.
+    /// Entities of an imported file left out because none of the database's matched them.
     #[serde(skip)]
     pub left_out: usize,
+    /// Entities of an imported file left out because their name fits several equally.
+    #[serde(skip)]
+    pub ambiguous: usize,
+    /// Entities of an imported file found by identifier or name (each noted), not by id.
+    #[serde(skip)]
+    pub matched: usize,
+    /// Relations of an imported file between entities found that the database does not hold.
+    #[serde(skip)]
+    pub not_held: usize,
     #[serde(skip)]
     pub svg: String,
     #[serde(skip)]
@@ -264,6 +273,7 @@ fn picture(
             listed: n.entity.listed,
             lists: lists.clone(),
             start: false,
+            on_path: false,
         })
         .collect();
     let at: HashMap<&str, usize> = nodes
@@ -288,6 +298,7 @@ fn picture(
                 target: *at.get(e.target.as_str())?,
                 kind: e.kind,
                 share,
+                on_path: false,
             })
         })
         .collect();
@@ -298,6 +309,9 @@ fn picture(
 #[derive(Deserialize)]
 pub struct ShowQuery {
     left_out: Option<usize>,
+    ambiguous: Option<usize>,
+    matched: Option<usize>,
+    not_held: Option<usize>,
 }
 
 pub async fn show(
@@ -337,6 +351,9 @@ pub async fn show(
             changed,
             data_version: snapshot.data_version,
             left_out: query.left_out.unwrap_or(0),
+            ambiguous: query.ambiguous.unwrap_or(0),
+            matched: query.matched.unwrap_or(0),
+            not_held: query.not_held.unwrap_or(0),
             svg,
             viewer,
         })
@@ -445,28 +462,94 @@ pub async fn import(
             e.to_string().replace(&*dir.path().to_string_lossy(), ""),
         ))
     })?;
-    let snapshot = engine.snapshot();
-    let (canvas, left_out) = imported_canvas(&snapshot, &batch).map_err(fail)?;
-    let iid = create(&engine, &session, &name, &canvas).map_err(fail)?;
-    Ok(see_other(format!("/investigations/{iid}?left_out={left_out}")))
+    // Matching reads the name index (built on first use) and scores candidates: off the workers.
+    let matching = engine.clone();
+    let (snapshot, matched) = web::block(move || {
+        investigation::match_file(&matching, &batch).map(|(snapshot, matched)| (snapshot, matched, batch))
+    })
+    .await
+    .map_err(|e| fail(AppError::Internal(e.to_string())))?
+    .map_err(|e| fail(AppError::from(e)))
+    .map(|(snapshot, matched, batch)| (snapshot, (matched, batch)))?;
+    let (matched, batch) = matched;
+    let imported = imported_canvas(&snapshot, &batch, &matched, &file_name).map_err(fail)?;
+    let iid = create(&engine, &session, &name, &imported.canvas).map_err(fail)?;
+    // What the page should say about the file: the counts that are not zero.
+    let counts: Vec<String> = [
+        ("left_out", matched.unmatched),
+        ("ambiguous", matched.ambiguous),
+        ("matched", imported.matched),
+        ("not_held", imported.not_held),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, n)| format!("{name}={n}"))
+    .collect();
+    let query = if counts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", counts.join("&"))
+    };
+    Ok(see_other(format!("/investigations/{iid}{query}")))
 }
 
-/// The canvas of an imported file: its entities the snapshot holds (how many it does not),
-/// the snapshot's relations among them, positions from the layered layout of the graph pages.
-fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(Canvas, usize), AppError> {
+/// The canvas of an imported file and what became of it.
+struct Imported {
+    canvas: Canvas,
+    /// Entities found by identifier or name rather than by id.
+    matched: usize,
+    /// Relations of the file between two entities found that the database does not hold.
+    not_held: usize,
+}
+
+/// The canvas of an imported file: the entities found (each once; those found by identifier
+/// or name carry a note saying from what), the file's own relations between them that the
+/// database holds and the database's other relations among them, positions from the layered
+/// layout of the graph pages.
+fn imported_canvas(
+    snapshot: &Snapshot,
+    batch: &crate::model::Batch,
+    matched: &investigation::FileMatch,
+    file_name: &str,
+) -> Result<Imported, AppError> {
     let mut ids: Vec<&str> = Vec::new();
-    let mut left_out = 0;
+    let mut notes: HashMap<&str, String> = HashMap::new();
+    let mut by_match = 0;
     for (_, entity) in &batch.entities {
-        match snapshot.find(&entity.id) {
-            Some(_) if !ids.contains(&entity.id.as_str()) => ids.push(&entity.id),
-            Some(_) => {}
-            None => left_out += 1,
+        let Some((node, how)) = matched.found.get(&entity.id) else {
+            continue;
+        };
+        let ours = &*snapshot.node(*node).id;
+        if ids.contains(&ours) {
+            continue;
         }
+        ids.push(ours);
+        let detail = match how {
+            investigation::MatchedBy::Id => continue,
+            investigation::MatchedBy::Identifier(detail) => format!("identifier: {detail}"),
+            investigation::MatchedBy::Name(detail) => format!("name: {detail}"),
+        };
+        by_match += 1;
+        let note: String = format!(
+            "From {file_name}: {} {:?}, matched by {detail}",
+            entity.id, entity.name
+        )
+        .chars()
+        .take(investigation::MAX_NOTE_CHARS)
+        .collect();
+        notes.insert(ours, note);
     }
     if ids.is_empty() {
         return Err(AppError::BadRequest(format!(
-            "file: none of its {} entities is in the database (ids are matched exactly, as ownergraph's FtM export writes them)",
-            batch.entities.len()
+            "file: none of its {} entities is in the database: none has an id it holds, a decisive \
+             identifier (passport, registration, IMO…) one of its entities shares, or a name only one of \
+             them has once normalised{}",
+            batch.entities.len(),
+            if matched.ambiguous > 0 {
+                format!(" ({} names fit several entities equally)", matched.ambiguous)
+            } else {
+                String::new()
+            }
         )));
     }
     if ids.len() > investigation::MAX_NODES {
@@ -483,23 +566,55 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
         .collect();
     let mut edges = Vec::new();
     let mut edge_in = Vec::new();
-    for (&node, &i) in &at {
+    let mut taken: HashSet<u32> = HashSet::new();
+    let mut take = |edge: u32, edges: &mut Vec<CanvasEdge>, edge_in: &mut Vec<EdgeIn>| {
+        if !taken.insert(edge) {
+            return;
+        }
+        let (s, t) = snapshot.endpoints(edge);
+        let e = snapshot.edge(edge);
+        let (i, j) = (at[&s], at[&t]);
+        edges.push(CanvasEdge {
+            source: ids[i].to_string(),
+            target: ids[j].to_string(),
+            kind: e.kind,
+            start_date: e.start_date,
+            note: None,
+        });
+        edge_in.push(EdgeIn {
+            source: i,
+            target: j,
+            kind: e.kind,
+            share: e.share,
+            on_path: false,
+        });
+    };
+    // The file's own relations between entities found, as the database holds them.
+    let mut not_held = 0;
+    for (_, relation) in &batch.relations {
+        let ends = (
+            matched.found.get(&relation.source),
+            matched.found.get(&relation.target),
+        );
+        let (Some((source, _)), Some((target, _))) = ends else {
+            continue;
+        };
+        let held = snapshot
+            .outgoing(*source)
+            .iter()
+            .filter(|a| a.node == *target && a.kind == relation.kind)
+            .map(|a| a.edge)
+            .find(|&e| relation.start_date.is_none() || snapshot.edge(e).start_date == relation.start_date);
+        match held {
+            Some(edge) => take(edge, &mut edges, &mut edge_in),
+            None => not_held += 1,
+        }
+    }
+    // And the database's other relations among them.
+    for &node in at.keys() {
         for adjacent in snapshot.outgoing(node) {
-            if let Some(&j) = at.get(&adjacent.node) {
-                let e = snapshot.edge(adjacent.edge);
-                edges.push(CanvasEdge {
-                    source: ids[i].to_string(),
-                    target: ids[j].to_string(),
-                    kind: e.kind,
-                    start_date: e.start_date,
-                    note: None,
-                });
-                edge_in.push(EdgeIn {
-                    source: i,
-                    target: j,
-                    kind: e.kind,
-                    share: e.share,
-                });
+            if at.contains_key(&adjacent.node) {
+                take(adjacent.edge, &mut edges, &mut edge_in);
             }
         }
     }
@@ -517,6 +632,7 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
             listed: n.listed,
             lists: String::new(),
             start: false,
+            on_path: false,
         })
         .collect();
     let laid = drawing::draw(&node_in, &edge_in, "import", String::new());
@@ -531,13 +647,17 @@ fn imported_canvas(snapshot: &Snapshot, batch: &crate::model::Batch) -> Result<(
             id: id.to_string(),
             x: centre[id].0,
             y: centre[id].1,
-            note: None,
+            note: notes.get(id).cloned(),
             expanded: false,
         })
         .collect();
     let mut canvas = Canvas { nodes, edges };
     canvas.check(snapshot).map_err(bad)?;
-    Ok((canvas, left_out))
+    Ok(Imported {
+        canvas,
+        matched: by_match,
+        not_held,
+    })
 }
 
 fn at_node(snapshot: &Snapshot, id: &str) -> u32 {

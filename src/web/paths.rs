@@ -7,7 +7,7 @@ use super::params::{kind_list, kinds_query, Params};
 use super::{drawing, AppError, Format, WebError};
 use crate::engine::Engine;
 use crate::graph::Snapshot;
-use crate::model::{Confidence, Date, RelationKind, Schema, Share};
+use crate::model::{Confidence, Date, KindSet, RelationKind, Schema, Share};
 use crate::paths::{k_shortest_paths_within, MAX_HOPS, MAX_K};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -62,6 +62,9 @@ pub struct PathView {
     /// The parties in order, `from` first.
     pub nodes: Vec<NodeView>,
     pub steps: Vec<Hop>,
+    /// The path on the graph page of `from`: drawn with its neighbours and highlighted
+    /// (`path=ID,ID,…`), live with JavaScript.
+    pub graph_href: String,
 }
 
 #[derive(Template, Serialize)]
@@ -211,7 +214,32 @@ fn resolve(
     ))
 }
 
-fn path_view(engine: &Engine, snapshot: &Snapshot, path: &crate::paths::Path) -> Result<PathView, AppError> {
+/// The graph page of a path's first entity with the path highlighted, over the same kinds.
+fn graph_href(snapshot: &Snapshot, path: &crate::paths::Path, kinds: KindSet) -> String {
+    let ids: Vec<&str> = path.nodes.iter().map(|&n| &*snapshot.node(n).id).collect();
+    let mut pairs = vec![("depth", "1".to_string())];
+    if kinds != KindSet::ALL {
+        pairs.push(("kinds", kinds_query(kinds)));
+    }
+    pairs.push(("path", ids.join(",")));
+    let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
+    let start: String = url_path_segment(ids[0]);
+    format!("/entities/{start}/graph?{query}")
+}
+
+/// An id as one segment of a URL path.
+fn url_path_segment(id: &str) -> String {
+    let encoded = serde_urlencoded::to_string([("", id)]).expect("a string always encodes");
+    // `=value`, with spaces as `+`, which a path does not decode.
+    encoded[1..].replace('+', "%20")
+}
+
+fn path_view(
+    engine: &Engine,
+    snapshot: &Snapshot,
+    path: &crate::paths::Path,
+    kinds: KindSet,
+) -> Result<PathView, AppError> {
     let rids: Vec<i64> = path.edges.iter().map(|&e| snapshot.edge(e).rid).collect();
     let facts = engine.read(|store| store.relation_facts(&rids))?;
     let steps = path
@@ -253,6 +281,7 @@ fn path_view(engine: &Engine, snapshot: &Snapshot, path: &crate::paths::Path) ->
             .map(|(i, &n)| NodeView::of(snapshot, n, i as u8))
             .collect(),
         steps,
+        graph_href: graph_href(snapshot, path, kinds),
     })
 }
 
@@ -298,7 +327,7 @@ pub async fn paths(
                     ))
                 })?
                 .iter()
-                .map(|p| path_view(&engine, &snapshot, p))
+                .map(|p| path_view(&engine, &snapshot, p, kinds))
                 .collect::<Result<Vec<_>, _>>()?,
             ),
             _ => None,

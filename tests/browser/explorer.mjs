@@ -7,7 +7,7 @@
 // to urumqi-psb (suggestions offered as a name is typed); then an admin signs in, imports a BODS
 // file through the upload form, and uses the live graph and investigations (live-graph.mjs).
 // Fails on a wrong page, on any console error or failed request, and saves screenshots of the
-// graph, path, import result, live graph and investigation pages in the output directory.
+// graph, path, import result, live graph, investigation and highlighted-path pages in the output directory.
 import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";

@@ -1,7 +1,9 @@
 // The live graph and investigations in a real browser, run by explorer.mjs with a page
-// already signed in: expand a node in place, drag one, note it, save the canvas as an
-// investigation, reopen it with the same positions, export it as SVG and FtM; then, with
-// JavaScript off, the graph page is the server's SVG and its links, as without the live graph.
+// already signed in: expand a node in place, hide a relation kind and show it again, drag a
+// node, note it, save the canvas as an investigation, reopen it with the same positions,
+// export it as SVG and FtM; open a path of the paths page in the live graph, highlighted, and
+// expand and collapse a node of it; then, with JavaScript off, the graph page is the server's
+// SVG and its links, as without the live graph, and a path still shows highlighted.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +38,31 @@ export async function liveGraph(browser, page, base, outDir) {
   assert.match(await page.locator(".explore-status").innerText(), /CETC|China Electronics Technology Group/);
   assert.match(await page.locator(".explore-panel").innerText(), /Collapse/, "the panel offers to collapse it");
   await page.locator(".explore-panel .verdict").waitFor({ timeout: 10_000 });
+
+  step("live graph: untick a relation kind to hide it, tick it to show it again");
+  const kindBox = page.locator('.explore-kinds input[data-kind="owns"]');
+  // Every owns relation drawn (or hidden), waited for: the canvas redraws on its own frame.
+  const owns = (shown) =>
+    page
+      .waitForFunction(
+        (shown) => {
+          const edges = window.ownergraph.cy.edges('[kind = "owns"]');
+          return edges.length >= 3 && edges.every((e) => e.visible() === shown && e.hasClass("hidden-kind") !== shown);
+        },
+        shown,
+        { timeout: 10_000 },
+      )
+      .catch(async (error) => {
+        const state = await page.evaluate(() =>
+          window.ownergraph.cy.edges().map((e) => `${e.id()} ${e.data("kind")} visible=${e.visible()} classes=${e.classes()}`),
+        );
+        throw new Error(`owns relations ${shown ? "shown" : "hidden"}? ${error.message}\n${state.join("\n")}`);
+      });
+  await owns(true);
+  await kindBox.uncheck();
+  await owns(false);
+  await kindBox.check();
+  await owns(true);
 
   step("live graph: drag SASAC and note it");
   const sasac = await onScreen(page, "sasac");
@@ -85,6 +112,46 @@ export async function liveGraph(browser, page, base, outDir) {
     assert.ok(check(body), `${format} export: ${body.slice(0, 300)}`);
   }
 
+  step("paths: a path found opens in the live graph with its entities and relations highlighted");
+  await page.goto(base + "/paths?from=aksu-psb&to=urumqi-psb");
+  await Promise.all([
+    page.waitForURL(/\/entities\/aksu-psb\/graph\?.*path=/),
+    page.locator("a.path-graph").first().click(),
+  ]);
+  await page.locator(".explore[data-ready]").waitFor({ timeout: 20_000 });
+  const highlighted = () =>
+    page.evaluate(() => {
+      const cy = window.ownergraph.cy;
+      return {
+        nodes: cy.nodes("[?on_path]").map((n) => n.id()).sort(),
+        edges: cy.edges("[?on_path]").map((e) => `${e.data("source")} ${e.data("kind")} ${e.data("target")}`).sort(),
+        colours: cy.edges("[?on_path]").map((e) => e.style("line-color")),
+        others: cy.edges("[!on_path]").map((e) => e.style("line-color")),
+        count: cy.nodes().length,
+      };
+    });
+  const path = await highlighted();
+  assert.deepEqual(path.nodes, ["aksu-psb", "urumqi-psb", "xuar-psb"]);
+  assert.deepEqual(path.edges, ["aksu-psb subordinate_of xuar-psb", "urumqi-psb subordinate_of xuar-psb"]);
+  assert.ok(path.colours.every((c) => c === "rgb(29,95,168)"), `path relations drawn blue: ${path.colours}`);
+  assert.ok(path.others.every((c) => c !== "rgb(29,95,168)"), `other relations are not: ${path.others}`);
+  assert.match(await page.locator(".explore-status").innerText(), /aksu-psb → xuar-psb → urumqi-psb highlighted \(2 relations\)/);
+
+  await page.locator(".explore").screenshot({ path: join(outDir, "path-graph.png") });
+
+  step("live graph: expand the regional bureau of the path, then collapse it");
+  const xuar = await onScreen(page, "xuar-psb");
+  await page.mouse.dblclick(xuar.x, xuar.y);
+  await page.waitForFunction((n) => window.ownergraph.cy.nodes().length > n, path.count, { timeout: 10_000 });
+  const grown = await highlighted();
+  assert.ok(grown.nodes.length === 3 && grown.count > path.count, `expanded: ${path.count} → ${grown.count} nodes`);
+  assert.ok(grown.others.length > 0, "the expansion added relations off the path");
+  assert.ok(grown.others.every((c) => c !== "rgb(29,95,168)"), `which are not highlighted: ${grown.others}`);
+  await page.locator('.explore-panel [data-action="expand"]', { hasText: "Collapse" }).click();
+  await page.waitForFunction((n) => window.ownergraph.cy.nodes().length === n, path.count, { timeout: 10_000 });
+  assert.match(await page.locator(".explore-status").innerText(), new RegExp(`collapsed, ${grown.count - path.count} nodes removed`));
+  assert.deepEqual(await highlighted(), path, "collapsed: the canvas as it was, the path still highlighted");
+
   step("without JavaScript the graph page is the server's SVG and its links");
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const still = await plain.newPage();
@@ -93,5 +160,9 @@ export async function liveGraph(browser, page, base, outDir) {
   assert.equal(await still.locator("figure.graph svg").isVisible(), true, "the SVG is the picture");
   assert.ok((await still.locator('figure.graph svg a[href="/entities/cethik"]').count()) >= 1, "its nodes link");
   assert.equal(await still.locator("form.save-canvas").count(), 0, "no save form without script");
+  await still.goto(base + "/paths?from=aksu-psb&to=urumqi-psb");
+  await Promise.all([still.waitForURL(/path=/), still.locator("a.path-graph").first().click()]);
+  assert.equal(await still.locator("figure.graph svg g.edge.on-path").count(), 2, "the path's relations highlighted in the SVG");
+  assert.equal(await still.locator("figure.graph svg g.node.on-path").count(), 3);
   await plain.close();
 }
