@@ -34,7 +34,9 @@ if ! command -v haproxy >/dev/null || ! command -v wrk >/dev/null; then
 fi
 
 if [ "$profile" = release ]; then cargo build --release --locked --quiet; else cargo build --locked --quiet; fi
-bin="$(pwd)/${CARGO_TARGET_DIR:-target}/$profile/ownergraph"
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
+bin="$target_dir/$profile/ownergraph"
 
 work="$(mktemp -d)"
 pids=()
