@@ -59,6 +59,18 @@ wait_for() { # wait_for URL SECONDS
   echo "no answer from $1 within $2 s" >&2; tail -5 "$work"/*.log >&2; exit 1
 }
 version_of() { curl -sf "$1/readyz" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["data_version"])'; }
+# The primary's data version once an import has fully landed: moved from $2 and the same for
+# half a second (an import commits its records, then its cross-referencing: two commits).
+settled_version_of() {
+  local v prev="$2"
+  for _ in $(seq 40); do
+    sleep 0.25
+    v=$(version_of "$1")
+    [ "$v" != "$2" ] && [ "$v" = "$prev" ] && { echo "$v"; return; }
+    prev=$v
+  done
+  echo "$2"
+}
 now() { date +%s.%N; }
 
 echo "== primary: the 2019 Entity List case and the SDN list, replicated by Litestream to file://$work/replica"
@@ -92,8 +104,7 @@ v0=$(version_of "$(url $port_primary)")
 echo "== an import on the primary reaches both replicas (bound: $LAG_BOUND s)"
 "$bin" import --db "$work/primary.db" --format un-xml data/un-sc-2025-04-19/consolidated.xml 2>/dev/null
 committed=$(now)
-v1=$(version_of "$(url $port_primary)")
-for _ in $(seq 20); do [ "$v1" != "$v0" ] && break; sleep 0.25; v1=$(version_of "$(url $port_primary)"); done
+v1=$(settled_version_of "$(url $port_primary)" "$v0")
 [ "$v1" != "$v0" ] || { echo "the primary did not pick up the import" >&2; exit 1; }
 for port in $port_r1 $port_r2; do
   while [ "$(version_of "$(url $port)")" != "$v1" ]; do
@@ -115,8 +126,7 @@ echo "four JSON pages identical on the primary and replica 1"
 echo "== kill -9 replica 1 (server and follower), an import meanwhile, and replica 1 restored afresh from the replica directory"
 kill -9 "$pid_replica1" "$pid_follow1"
 "$bin" import --db "$work/primary.db" --format ftm --partial tests/fixtures/ftm/hikvision.ftm.json 2>/dev/null
-v2=$(version_of "$(url $port_primary)")
-for _ in $(seq 20); do [ "$v2" != "$v1" ] && break; sleep 0.25; v2=$(version_of "$(url $port_primary)"); done
+v2=$(settled_version_of "$(url $port_primary)" "$v1")
 restarted=$(now)
 start_replica 1 $port_r1
 wait_for "$(url $port_r1)/readyz" 60
