@@ -45,6 +45,27 @@ fn node<'a>(page: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{id} in {page}"))
 }
 
+/// A curator's form adding a relation of `entity`: its direction, other end and kind, then its
+/// start date, evidence and reason (confidence M).
+fn curated_relation(
+    curator: &Client,
+    entity: &str,
+    relation: [(&str, &str); 3],
+    (start_date, evidence, reason): (&str, &str, &str),
+) -> TestRequest {
+    let mut form = vec![("csrf", curator.csrf.as_str())];
+    form.extend(relation);
+    form.extend([
+        ("start_date", start_date),
+        ("evidence", evidence),
+        ("confidence", "M"),
+        ("reason", reason),
+    ]);
+    curator
+        .post(&format!("/entities/{entity}/relations"))
+        .set_form(form)
+}
+
 #[actix_web::test]
 async fn a_saved_canvas_reopens_as_it_was_and_only_its_owner_may_change_it() {
     let (_dir, engine) = common::bundled_copy();
@@ -357,16 +378,12 @@ async fn reopening_says_what_changed_about_its_entities_since_it_was_saved() {
     // A new relation of Hikvision, as a curator (or a release) adds it.
     let added = send(
         &app,
-        ana.post("/entities/hikvision/relations").set_form([
-            ("csrf", ana.csrf.as_str()),
-            ("direction", "in"),
-            ("other", "sasac"),
-            ("kind", "controls"),
-            ("start_date", "2022-01-01"),
-            ("evidence", "https://example.org/filing"),
-            ("confidence", "M"),
-            ("reason", "reported control"),
-        ]),
+        curated_relation(
+            &ana,
+            "hikvision",
+            [("direction", "in"), ("other", "sasac"), ("kind", "controls")],
+            ("2022-01-01", "https://example.org/filing", "reported control"),
+        ),
     )
     .await;
     assert_eq!(added.status, 303, "{}", added.body);
@@ -587,16 +604,12 @@ async fn a_hub_on_the_canvas_saves_bounded_facts_and_still_shows_changes() {
     // A curator adds a relation of the hub to a company off the canvas.
     let added = send(
         &app,
-        ana.post("/entities/agent/relations").set_form([
-            ("csrf", ana.csrf.as_str()),
-            ("direction", "out"),
-            ("other", "co-2"),
-            ("kind", "owns"),
-            ("start_date", "2025-03-01"),
-            ("evidence", "https://example.org/register"),
-            ("confidence", "M"),
-            ("reason", "register filing"),
-        ]),
+        curated_relation(
+            &ana,
+            "agent",
+            [("direction", "out"), ("other", "co-2"), ("kind", "owns")],
+            ("2025-03-01", "https://example.org/register", "register filing"),
+        ),
     )
     .await;
     assert_eq!(added.status, 303, "{}", added.body);
