@@ -18,7 +18,7 @@ use petgraph::{Directed, Graph};
 use std::any::Any;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// A node: the few facts traversals and listings of results need. Details live in the store.
@@ -274,19 +274,44 @@ impl IdIndex {
 impl Snapshot {
     /// Reads the whole store into a new snapshot.
     ///
-    /// Two threads: this one decodes SQLite rows (a connection cannot be shared), a second one
-    /// builds the graph from batches of them, so loading takes about the longer of the two.
+    /// Three threads: this one reads entities and listings, a second one relations on a twin
+    /// connection that sees the same committed state (one connection cannot be shared), and a
+    /// third builds the graph from batches of both, so loading takes about the longest of them.
+    /// Without a twin (a store without a file, or a commit between the two transactions' first
+    /// reads) this thread reads relations too, after the rest.
     pub fn load(store: &Store) -> Result<Snapshot, StoreError> {
         let (entity_count, relation_count) = store.counts()?;
         let data_version = store.data_version()?;
         let judged = store.current_judgements()?;
         let clusters = Clusters::new(&judged);
+        let twin = store.reading_twin().unwrap_or_else(|e| {
+            tracing::debug!("relations read on the same connection: no twin ({e})");
+            None
+        });
         std::thread::scope(|scope| {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Rows>(8);
+            let (node_sender, node_rows) = sync_channel::<NodeRows>(8);
+            // Relations arrive while the builder still places entities: room for a million.
+            let (relation_sender, relation_rows) = sync_channel::<Vec<EdgeRow>>(64);
             let clusters = &clusters;
-            let builder = scope.spawn(move || build(receiver, entity_count, relation_count, clusters));
-            let scanned = scan(store, &sender);
-            drop(sender);
+            let builder =
+                scope.spawn(move || build(node_rows, relation_rows, entity_count, relation_count, clusters));
+            let scanned = match twin {
+                Some(twin) => {
+                    let relations = scope.spawn(move || scan_relations(&twin, &relation_sender));
+                    let nodes = scan_nodes(store, &node_sender);
+                    drop(node_sender);
+                    let relations = relations
+                        .join()
+                        .map_err(|_| StoreError::Corrupt("the relation reader failed".into()))?;
+                    nodes.and(relations)
+                }
+                None => {
+                    let nodes = scan_nodes(store, &node_sender);
+                    // The builder places every entity before it takes a relation.
+                    drop(node_sender);
+                    nodes.and_then(|()| scan_relations(store, &relation_sender))
+                }
+            };
             let mut snapshot = builder
                 .join()
                 .map_err(|_| StoreError::Corrupt("the graph builder failed".into()))??;
@@ -720,11 +745,10 @@ fn with_marks<R>(nodes: usize, f: impl FnOnce(&mut Marks) -> R) -> R {
     })
 }
 
-/// Freezes the outgoing and incoming CSR arrays of a graph.
-/// Rows on their way from the SQLite reader to the graph builder, in batches.
-enum Rows {
+/// Entity and listing rows on their way from the SQLite reader to the graph builder, in
+/// batches: every entity, then every listing.
+enum NodeRows {
     Entities(Vec<(i64, Node)>),
-    Relations(Vec<EdgeRow>),
     Listings(Vec<ListedRow>),
 }
 
@@ -733,9 +757,9 @@ type ListedRow = (i64, Box<str>, String, Option<Date>, Option<Date>);
 
 const BATCH: usize = 16 * 1024;
 
-/// Reads every entity, relation and listing in batches. Stops quietly if the builder has
+/// Reads every entity, then every listing, in batches. Stops quietly if the builder has
 /// stopped (it reports why).
-fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
+fn scan_nodes(store: &Store, sender: &SyncSender<NodeRows>) -> Result<(), StoreError> {
     let mut batch = Vec::with_capacity(BATCH);
     let mut open = true;
     store.scan_entities(|row| {
@@ -748,18 +772,12 @@ fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
             },
         ));
         if batch.len() == BATCH && open {
-            open = sender.send(Rows::Entities(std::mem::take(&mut batch))).is_ok();
+            open = sender
+                .send(NodeRows::Entities(std::mem::take(&mut batch)))
+                .is_ok();
         }
     })?;
-    open = open && sender.send(Rows::Entities(std::mem::take(&mut batch))).is_ok();
-    let mut batch = Vec::with_capacity(BATCH);
-    store.scan_relations(|row| {
-        batch.push(row);
-        if batch.len() == BATCH && open {
-            open = sender.send(Rows::Relations(std::mem::take(&mut batch))).is_ok();
-        }
-    })?;
-    open = open && sender.send(Rows::Relations(batch)).is_ok();
+    open = open && sender.send(NodeRows::Entities(batch)).is_ok();
     let mut listings = Vec::new();
     store.scan_listings(|row| {
         listings.push((
@@ -771,17 +789,34 @@ fn scan(store: &Store, sender: &SyncSender<Rows>) -> Result<(), StoreError> {
         ))
     })?;
     if open {
-        let _ = sender.send(Rows::Listings(listings));
+        let _ = sender.send(NodeRows::Listings(listings));
     }
     Ok(())
 }
 
-/// Builds a snapshot from the rows [`scan`] sends.
+/// Reads every relation in batches. Stops quietly if the builder has stopped.
+fn scan_relations(store: &Store, sender: &SyncSender<Vec<EdgeRow>>) -> Result<(), StoreError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut open = true;
+    store.scan_relations(|row| {
+        batch.push(row);
+        if batch.len() == BATCH && open {
+            open = sender.send(std::mem::take(&mut batch)).is_ok();
+        }
+    })?;
+    if open {
+        let _ = sender.send(batch);
+    }
+    Ok(())
+}
+
+/// Builds a snapshot from the rows [`scan_nodes`] and [`scan_relations`] send.
 ///
 /// A record judged one party with others gets no node of its own: its relations and
 /// listings go to its cluster's node, named by the cluster's smallest member id.
 fn build(
-    receiver: Receiver<Rows>,
+    node_rows: Receiver<NodeRows>,
+    relation_rows: Receiver<Vec<EdgeRow>>,
     entity_count: usize,
     relation_count: usize,
     clusters: &Clusters,
@@ -794,14 +829,10 @@ fn build(
     let mut graph: Graph<Node, Edge, Directed, u32> = Graph::with_capacity(entity_count, relation_count);
     let mut node_of_eid: Vec<u32> = Vec::with_capacity(entity_count + 1);
     let mut index = IdIndex::with_capacity(entity_count);
-    let mut list_names: Vec<String> = Vec::new();
-    let mut program_names: Vec<String> = vec![String::new()];
-    let mut program_index: HashMap<String, u16> = HashMap::from([(String::new(), 0)]);
-    let mut by_node: Vec<(u32, ListingFact)> = Vec::new();
-    let missing = |eid: i64| StoreError::Corrupt(format!("relation or listing names missing entity {eid}"));
-    for rows in receiver {
+    let mut listed: Vec<ListedRow> = Vec::new();
+    for rows in node_rows {
         match rows {
-            Rows::Entities(rows) => {
+            NodeRows::Entities(rows) => {
                 for (eid, node) in rows {
                     let eid = eid as usize;
                     if node_of_eid.len() <= eid {
@@ -817,87 +848,85 @@ fn build(
                     }
                 }
             }
-            Rows::Relations(rows) => {
-                // Every entity has arrived: members join their cluster's node.
-                for (eid, node, rep) in waiting.drain(..) {
-                    let id = node.id.clone();
-                    let at = match index.get(graph.raw_nodes(), rep) {
-                        Some(at) => at,
-                        None => {
-                            // The representative is not in the store: the member stands alone.
-                            let at = graph.add_node(node).index() as u32;
-                            index.insert(graph.raw_nodes(), at);
-                            at
-                        }
-                    };
-                    node_of_eid[eid] = at;
-                    if *graph[NodeIndex::new(at as usize)].id != *id {
-                        cluster_members.entry(at).or_default().push(id.clone());
-                        members.insert(id, at);
-                    }
-                }
-                let lookup = |eid: i64| {
-                    node_of_eid
-                        .get(eid as usize)
-                        .copied()
-                        .filter(|n| *n != u32::MAX)
-                        .ok_or_else(|| missing(eid))
-                };
-                for row in rows {
-                    let (s, t) = (lookup(row.source_eid)?, lookup(row.target_eid)?);
-                    if s == t && !cluster_members.is_empty() && cluster_members.contains_key(&s) {
-                        // Between two records of one party: no relation of the party to itself.
-                        continue;
-                    }
-                    graph.add_edge(
-                        NodeIndex::new(s as usize),
-                        NodeIndex::new(t as usize),
-                        Edge {
-                            rid: row.rid,
-                            kind: row.kind,
-                            share: row.share,
-                            start_date: row.start_date,
-                            end_date: row.end_date,
-                        },
-                    );
-                }
+            NodeRows::Listings(rows) => listed.extend(rows),
+        }
+    }
+    // Every entity has arrived: members join their cluster's node.
+    for (eid, node, rep) in waiting {
+        let id = node.id.clone();
+        let at = match index.get(graph.raw_nodes(), rep) {
+            Some(at) => at,
+            None => {
+                // The representative is not in the store: the member stands alone.
+                let at = graph.add_node(node).index() as u32;
+                index.insert(graph.raw_nodes(), at);
+                at
             }
-            Rows::Listings(rows) => {
-                for (eid, list, program, start_date, end_date) in rows {
-                    let program = match program_index.get(&program) {
-                        Some(i) => *i,
-                        None => {
-                            let i = u16::try_from(program_names.len()).map_err(|_| {
-                                StoreError::Corrupt("more than 65,535 listing programmes".into())
-                            })?;
-                            program_names.push(program.clone());
-                            program_index.insert(program, i);
-                            i
-                        }
-                    };
-                    let list = match list_names.iter().position(|l| **l == *list) {
-                        Some(i) => i,
-                        None => {
-                            list_names.push(list.into());
-                            list_names.len() - 1
-                        }
-                    };
-                    let node = node_of_eid
-                        .get(eid as usize)
-                        .copied()
-                        .filter(|n| *n != u32::MAX)
-                        .ok_or_else(|| missing(eid))?;
-                    by_node.push((
-                        node,
-                        ListingFact {
-                            list: list as u16,
-                            program,
-                            start_date,
-                            end_date,
-                        },
-                    ));
-                }
+        };
+        node_of_eid[eid] = at;
+        if *graph[NodeIndex::new(at as usize)].id != *id {
+            cluster_members.entry(at).or_default().push(id.clone());
+            members.insert(id, at);
+        }
+    }
+    let missing = |eid: i64| StoreError::Corrupt(format!("relation or listing names missing entity {eid}"));
+    let node_of = |eid: i64| {
+        node_of_eid
+            .get(eid as usize)
+            .copied()
+            .filter(|n| *n != u32::MAX)
+            .ok_or_else(|| missing(eid))
+    };
+    let mut list_names: Vec<String> = Vec::new();
+    let mut program_names: Vec<String> = vec![String::new()];
+    let mut program_index: HashMap<String, u16> = HashMap::from([(String::new(), 0)]);
+    let mut by_node: Vec<(u32, ListingFact)> = Vec::with_capacity(listed.len());
+    for (eid, list, program, start_date, end_date) in listed {
+        let program = match program_index.get(&program) {
+            Some(i) => *i,
+            None => {
+                let i = u16::try_from(program_names.len())
+                    .map_err(|_| StoreError::Corrupt("more than 65,535 listing programmes".into()))?;
+                program_names.push(program.clone());
+                program_index.insert(program, i);
+                i
             }
+        };
+        let list = match list_names.iter().position(|l| **l == *list) {
+            Some(i) => i,
+            None => {
+                list_names.push(list.into());
+                list_names.len() - 1
+            }
+        };
+        by_node.push((
+            node_of(eid)?,
+            ListingFact {
+                list: list as u16,
+                program,
+                start_date,
+                end_date,
+            },
+        ));
+    }
+    for rows in relation_rows {
+        for row in rows {
+            let (s, t) = (node_of(row.source_eid)?, node_of(row.target_eid)?);
+            if s == t && !cluster_members.is_empty() && cluster_members.contains_key(&s) {
+                // Between two records of one party: no relation of the party to itself.
+                continue;
+            }
+            graph.add_edge(
+                NodeIndex::new(s as usize),
+                NodeIndex::new(t as usize),
+                Edge {
+                    rid: row.rid,
+                    kind: row.kind,
+                    share: row.share,
+                    start_date: row.start_date,
+                    end_date: row.end_date,
+                },
+            );
         }
     }
     by_node.sort_by_key(|(node, _)| *node);

@@ -863,7 +863,7 @@ fn optional_column<T: std::str::FromStr<Err = String>>(
     i: usize,
     what: &str,
 ) -> Result<Option<T>> {
-    match row.get::<_, Option<String>>(i)? {
+    match row.get_ref(i)?.as_str_or_null()? {
         None => Ok(None),
         Some(text) => text
             .parse()

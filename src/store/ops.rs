@@ -55,6 +55,20 @@ impl Store {
 
     /// Runs `f` in one read transaction: everything it reads is one committed state, even when
     /// another process (an import, Litestream applying a replica's changes) commits meanwhile.
+    /// A second connection to this store's file in a read transaction of its own that sees the
+    /// same committed state as this one's (the data version, which every commit moves, is the
+    /// same in both), so two threads can read one state at once. Call it inside
+    /// [`Store::in_read_transaction`]. None for a store without a file, or when a commit landed
+    /// between the two transactions' first reads. The twin's transaction ends when it is dropped.
+    pub fn reading_twin(&self) -> Result<Option<Store>> {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let twin = Store::open_read_only(Path::new(path))?;
+        twin.conn.execute_batch("BEGIN")?;
+        Ok((twin.data_version()? == self.data_version()?).then_some(twin))
+    }
+
     pub fn in_read_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         self.conn.execute_batch("BEGIN")?;
         let result = f(self);
