@@ -50,7 +50,7 @@ until curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.05; done
 ready=$(since "$opened")
 total=$(since "$cold")
 load=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^ownergraph_snapshot_load_seconds_sum/ {printf "%.2f s", $2}')
-counts=$(curl -sf "http://127.0.0.1:$port/readyz" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"{r[\"entities\"]:,} entities / {r[\"relations\"]:,} relations")')
+counts=$(curl -sf "http://127.0.0.1:$port/readyz" | python3 -c 'import json,sys; r=json.load(sys.stdin); e, n = r["entities"], r["relations"]; print(f"{e:,} entities / {n:,} relations")')
 size=$(du -m "$db" | cut -f1)
 cat <<TABLE
 
