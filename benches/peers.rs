@@ -10,14 +10,15 @@
 //! - times (a) the undirected depth-3 neighbourhood, counting the distinct entities reached
 //!   *with the start itself* (`reach_count`), and (b) the length of an unweighted undirected
 //!   shortest path (bidirectional search), at most [`MAX_HOPS`] relations, none beyond;
-//! - writes `bench/out/peers-N.json` (ids, answers, microseconds per query, medians, p99),
+//! - writes `bench/out/peers-N.json` (`peers-hubs-N.json` for OWNERGRAPH_BENCH_SHAPE=hubs) (ids, answers, microseconds per query, medians, p99),
 //!   which `bench/peers/peers.py` reads.
 //!
 //! Each query runs once untimed (a warm-up over all of them) and once timed, as on the peers.
 
 mod common;
 
-use common::{synthetic_db, synthetic_entities};
+use common::{synthetic_db, synthetic_entities, synthetic_shape};
+use ownergraph::generate::Shape;
 use ownergraph::graph::{Direction, Snapshot};
 use ownergraph::model::KindSet;
 use ownergraph::store::Store;
@@ -61,6 +62,8 @@ struct Summary {
 
 #[derive(Serialize)]
 struct Report {
+    /// The synthetic world's shape: `flat` or `hubs` (OWNERGRAPH_BENCH_SHAPE).
+    shape: &'static str,
     entities: usize,
     relations: usize,
     database: PathBuf,
@@ -158,6 +161,7 @@ fn main() {
     );
 
     let report = Report {
+        shape: synthetic_shape().as_str(),
         entities: snapshot.node_count(),
         relations: snapshot.edge_count(),
         database: db,
@@ -173,10 +177,18 @@ fn main() {
     };
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench").join("out");
     std::fs::create_dir_all(&out_dir).expect("bench/out directory");
-    let out = out_dir.join(format!("peers-{entities}.json"));
+    let out = out_dir.join(report_name(entities));
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     std::fs::write(&out, json).expect("write the peers report");
     eprintln!("wrote {}", out.display());
+}
+
+/// `peers-N.json` for the flat world, `peers-hubs-N.json` for the hub world.
+fn report_name(entities: usize) -> String {
+    match synthetic_shape() {
+        Shape::Flat => format!("peers-{entities}.json"),
+        Shape::Hubs => format!("peers-hubs-{entities}.json"),
+    }
 }
 
 /// Median and 99th percentile (nearest rank) of per-query microseconds, in milliseconds.

@@ -426,6 +426,11 @@ def main():
     }
     print()
     print(
+        f"The {report.get('shape', 'flat')} world: {report['entities']:,} entities, "
+        f"{report['relations']:,} relations (seed 42)."
+    )
+    print()
+    print(
         "| engine | load | queries (depth 3 / path) | depth 3 median | depth 3 p99 | × ownergraph "
         "| shortest path median | shortest path p99 | × ownergraph |"
     )
