@@ -153,7 +153,7 @@ pub struct Neighbourhood {
     /// the first hop, and a hint beyond it.
     pub reached_by_kind: [u32; RelationKind::ALL.len()],
     /// The largest groups of nodes first reached through one node over one kind, one way,
-    /// of one schema ("48,213 companies of which X is director"), largest first, at most
+    /// of one schema ("X is director of 48,213 companies"), largest first, at most
     /// [`MAX_REACH_GROUPS`]; counts are exact, shown and omitted nodes alike.
     pub groups: Vec<ReachGroup>,
 }

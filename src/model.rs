@@ -42,6 +42,26 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The common noun for `count` entities of this schema: "1 company", "48,213 companies".
+    pub fn noun(self, count: usize) -> &'static str {
+        let (one, many) = match self {
+            Schema::Company => ("company", "companies"),
+            Schema::Organization => ("organization", "organizations"),
+            Schema::PublicBody => ("public body", "public bodies"),
+            Schema::LegalEntity => ("legal entity", "legal entities"),
+            Schema::Person => ("person", "people"),
+            Schema::Vessel => ("vessel", "vessels"),
+            Schema::Airplane => ("airplane", "airplanes"),
+        };
+        if count == 1 {
+            one
+        } else {
+            many
+        }
+    }
+}
+
 impl fmt::Display for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -121,6 +141,21 @@ impl RelationKind {
             RelationKind::AssociateOf => "is associate of",
             RelationKind::LinkedTo => "is linked to",
             RelationKind::JointArrangement => "acts jointly with",
+        }
+    }
+
+    /// The wording of [`RelationKind::label`] for a plural subject ("3 companies own X").
+    pub fn plural_label(self) -> &'static str {
+        match self {
+            RelationKind::Owns => "own",
+            RelationKind::Controls => "control",
+            RelationKind::SubordinateOf => "are subordinate of",
+            RelationKind::InvestedIn => "invested in",
+            RelationKind::DirectorOf => "are directors of",
+            RelationKind::FamilyOf => "are family of",
+            RelationKind::AssociateOf => "are associates of",
+            RelationKind::LinkedTo => "are linked to",
+            RelationKind::JointArrangement => "act jointly with",
         }
     }
 

@@ -1,7 +1,7 @@
 //! The graph page: an entity's neighbourhood drawn as SVG, with the same nodes and relations
 //! as tables below, capped at [`NODE_LIMIT`] nodes a page with a count of the rest, and the
-//! largest groups of what it reached through one node ("48,213 companies of which X is
-//! director"), filterable by kind and schema.
+//! largest groups of what it reached through one node ("X is director of 48,213 companies"),
+//! filterable by kind and schema.
 
 use super::drawing::{self, Drawing, EdgeIn, NodeIn};
 use super::params::{kind_list, kinds_query, schemas_query, Params};
@@ -114,7 +114,7 @@ pub struct GroupView {
     pub distance: u8,
     /// Exact, shown and not shown alike.
     pub count: u32,
-    /// e.g. "48,213 Company of which Alpha Nominees Ltd is director".
+    /// e.g. "Alpha Nominees Ltd is director of 48,213 companies", "3 people own X".
     pub text: String,
     /// The whole group, paged and filterable: `via`'s entity page at that group.
     pub href: String,
@@ -163,11 +163,14 @@ pub fn neighbourhood_view(
         .iter()
         .map(|g| {
             let via = snapshot.node(g.via);
-            let count = super::entity::thousands(g.count as usize);
+            let (n, count) = (g.count as usize, super::entity::thousands(g.count as usize));
+            let nodes = g.schema.noun(n);
             let text = if g.via_is_source {
-                format!("{count} {} of which {} {}", g.schema, via.name, g.kind.label())
+                format!("{} {} {count} {nodes}", via.name, g.kind.label())
+            } else if n == 1 {
+                format!("{count} {nodes} {} {}", g.kind.label(), via.name)
             } else {
-                format!("{count} {} that {} {}", g.schema, g.kind.label(), via.name)
+                format!("{count} {nodes} {} {}", g.kind.plural_label(), via.name)
             };
             let direction = if g.via_is_source { "out" } else { "in" };
             GroupView {
