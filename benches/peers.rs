@@ -77,6 +77,8 @@ struct Report {
     paths: Vec<PathQuery>,
     reach_summary: Summary,
     path_summary: Summary,
+    /// The same depth-3 counts over another layout, for comparison only (see [`MergedU32`]).
+    reach_merged_u32_summary: Summary,
 }
 
 fn main() {
@@ -143,6 +145,27 @@ fn main() {
         })
         .collect();
 
+    // The layout question of issue 17: the same walk over 4-byte neighbour ids in one merged
+    // undirected array (the C floor's layout) instead of the snapshot's 12-byte entries in two.
+    let merged = MergedU32::of(&snapshot);
+    let mut seen = vec![0u32; n as usize];
+    let mut merged_micros = Vec::with_capacity(reach.len());
+    for (pass, query) in [0, 1].into_iter().flat_map(|p| reach.iter().map(move |q| (p, q))) {
+        let t = Instant::now();
+        let reached = std::hint::black_box(merged.reach_count(node(&query.id), DEPTH, &mut seen));
+        if pass == 1 {
+            merged_micros.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        assert_eq!(
+            reached, query.reached,
+            "the merged layout counts as the snapshot does"
+        );
+    }
+    let reach_merged_u32_summary = summary(merged_micros.into_iter());
+    eprintln!(
+        "depth {DEPTH} over 4-byte ids in one merged array (comparison only): median {:.4} ms, p99 {:.4} ms",
+        reach_merged_u32_summary.median_ms, reach_merged_u32_summary.p99_ms
+    );
     let reach_summary = summary(reach.iter().map(|r| r.micros));
     let path_summary = summary(paths.iter().map(|p| p.micros));
     let mean_reached = reach.iter().map(|r| r.reached).sum::<usize>() as f64 / STARTS as f64;
@@ -174,6 +197,7 @@ fn main() {
         paths,
         reach_summary,
         path_summary,
+        reach_merged_u32_summary,
     };
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench").join("out");
     std::fs::create_dir_all(&out_dir).expect("bench/out directory");
@@ -181,6 +205,55 @@ fn main() {
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     std::fs::write(&out, json).expect("write the peers report");
     eprintln!("wrote {}", out.display());
+}
+
+/// Undirected adjacency as 4-byte neighbour ids in one array (both directions of every
+/// relation, kinds not kept): what the depth-3 count would read if the snapshot used it.
+struct MergedU32 {
+    offsets: Vec<u32>,
+    neighbours: Vec<u32>,
+}
+
+impl MergedU32 {
+    fn of(snapshot: &Snapshot) -> MergedU32 {
+        let n = snapshot.node_count() as u32;
+        let mut offsets = Vec::with_capacity(n as usize + 1);
+        let mut neighbours = Vec::with_capacity(2 * snapshot.edge_count());
+        offsets.push(0);
+        for node in 0..n {
+            neighbours.extend(snapshot.outgoing(node).iter().map(|a| a.node));
+            neighbours.extend(snapshot.incoming(node).iter().map(|a| a.node));
+            offsets.push(neighbours.len() as u32);
+        }
+        MergedU32 { offsets, neighbours }
+    }
+
+    /// Nodes within `depth` hops, the start included; `seen` is zeroed scratch, left zeroed.
+    fn reach_count(&self, start: u32, depth: u8, seen: &mut [u32]) -> usize {
+        let mut visited = vec![start];
+        seen[start as usize] = 1;
+        let (mut level_start, mut level_end) = (0, 1);
+        for level in 1..=depth {
+            for i in level_start..level_end {
+                let node = visited[i] as usize;
+                let range = self.offsets[node] as usize..self.offsets[node + 1] as usize;
+                for &other in &self.neighbours[range] {
+                    if seen[other as usize] == 0 {
+                        seen[other as usize] = 1;
+                        visited.push(other);
+                    }
+                }
+            }
+            if level == depth || visited.len() == level_end {
+                break;
+            }
+            (level_start, level_end) = (level_end, visited.len());
+        }
+        for &node in &visited {
+            seen[node as usize] = 0;
+        }
+        visited.len()
+    }
 }
 
 /// `peers-N.json` for the flat world, `peers-hubs-N.json` for the hub world.

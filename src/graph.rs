@@ -584,8 +584,38 @@ impl Snapshot {
     /// Number of distinct nodes within `depth` hops (the start included), without collecting
     /// them: what a reachability count needs.
     pub fn reach_count(&self, start: u32, depth: u8, kinds: KindSet, direction: Direction) -> usize {
-        let walk = self.neighbourhood(start, depth, kinds, direction, 1);
-        walk.nodes.len() + walk.omitted
+        // The walk of `neighbourhood_within` without what a count does not need (the window,
+        // the groups, the counts by kind, and the last level's frontier).
+        with_marks(self.node_count(), |marks| {
+            let stamp = marks.next_stamp();
+            marks.seen[start as usize] = stamp;
+            let mut reached = 1;
+            let mut frontier = vec![start];
+            let mut next = Vec::new();
+            for level in 1..=depth {
+                let last = level == depth;
+                for &node in &frontier {
+                    for adjacent in self.sides(node, direction) {
+                        for adj in adjacent {
+                            let seen = &mut marks.seen[adj.node as usize];
+                            if *seen != stamp && kinds.contains(adj.kind) {
+                                *seen = stamp;
+                                reached += 1;
+                                if !last {
+                                    next.push(adj.node);
+                                }
+                            }
+                        }
+                    }
+                }
+                std::mem::swap(&mut frontier, &mut next);
+                next.clear();
+                if frontier.is_empty() {
+                    break;
+                }
+            }
+            reached
+        })
     }
 
     /// A shortest path from `from` to `to` over relations of `kinds` (following them in

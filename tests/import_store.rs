@@ -260,6 +260,24 @@ fn graph_snapshot_matches_store_and_walks() {
         assert_eq!(from_petgraph, from_csr);
     }
 
+    // The reachability count walks as the neighbourhood does, for every node.
+    let owns: KindSet = [RelationKind::Owns].into_iter().collect();
+    for node in 0..snapshot.node_count() as u32 {
+        for (depth, kinds, direction) in [
+            (1, KindSet::ALL, Direction::Both),
+            (3, KindSet::ALL, Direction::Both),
+            (2, owns, Direction::In),
+            (3, KindSet::ALL, Direction::Out),
+        ] {
+            let walk = snapshot.neighbourhood(node, depth, kinds, direction, 1);
+            assert_eq!(
+                snapshot.reach_count(node, depth, kinds, direction),
+                walk.nodes.len() + walk.omitted,
+                "node {node}, depth {depth}, {direction:?}"
+            );
+        }
+    }
+
     let aksu = snapshot.find("aksu-psb").unwrap();
     let urumqi = snapshot.find("urumqi-psb").unwrap();
     let xuar_psb = snapshot.find("xuar-psb").unwrap();

