@@ -726,6 +726,60 @@ impl Snapshot {
         })
     }
 
+    /// Breadth-first from `start` over relations either way that are in force on `day`, at
+    /// most `hops` relations out, stopping before a level that would take it past `cap` nodes:
+    /// the nodes reached that `keep` accepts, in the order reached, each with its distance and
+    /// the relations of a shortest path from `start` to it.
+    pub fn reached_on(
+        &self,
+        start: u32,
+        hops: u8,
+        day: Date,
+        cap: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<(u32, u8, Vec<u32>)> {
+        with_marks(self.node_count(), |marks| {
+            let stamp = marks.next_stamp();
+            marks.seen[start as usize] = stamp;
+            let mut reached = 1;
+            let mut frontier = vec![start];
+            let mut next = Vec::new();
+            let mut kept = Vec::new();
+            'walk: for distance in 1..=hops {
+                for &at in &frontier {
+                    for adj in self.outgoing(at).iter().chain(self.incoming(at)) {
+                        if marks.seen[adj.node as usize] == stamp || !self.edge(adj.edge).active_on(day) {
+                            continue;
+                        }
+                        marks.seen[adj.node as usize] = stamp;
+                        marks.parent[adj.node as usize] = adj.edge;
+                        next.push(adj.node);
+                        reached += 1;
+                        if reached > cap {
+                            break 'walk;
+                        }
+                    }
+                }
+                kept.extend(next.iter().filter(|n| keep(**n)).map(|n| (*n, distance)));
+                std::mem::swap(&mut frontier, &mut next);
+                next.clear();
+            }
+            kept.into_iter()
+                .map(|(node, distance)| {
+                    let mut path = Vec::with_capacity(distance as usize);
+                    let mut at = node;
+                    while at != start {
+                        let edge = marks.parent[at as usize];
+                        path.push(edge);
+                        at = self.other_end(edge, at);
+                    }
+                    path.reverse();
+                    (node, distance, path)
+                })
+                .collect()
+        })
+    }
+
     /// The end of `edge` that is not `node`.
     #[inline]
     pub fn other_end(&self, edge: u32, node: u32) -> u32 {

@@ -89,8 +89,15 @@ def main():
         file=sys.stderr,
     )
     rng = random.Random(7)
-    random_pairs = [(rng.choice(random_ids), rng.choice(random_ids)) for _ in range(args.per_kind)]
-    hub_pairs = [(a, rng.choice(next_to_hubs)) for a in next_to_hubs]
+
+    def other(ids, a):
+        # A path needs two different ends.
+        while (z := rng.choice(ids)) == a:
+            pass
+        return z
+
+    random_pairs = [(a, other(random_ids, a)) for a in random_ids]
+    hub_pairs = [(a, other(next_to_hubs, a)) for a in next_to_hubs]
     q = urllib.parse.quote
     pages = [
         ("entity page", lambda i: f"/entities/{q(i)}"),

@@ -31,8 +31,11 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev
 now() { date +%s.%N; }
 since() { printf '%.2f s' "$(echo "$(now) - $1" | bc)"; }
 
+# Litestream adds its own tables and a sidecar directory to what it replicates: give it a copy,
+# so the cached database stays as generated.
+cp "$db" "$work/primary.db"
 started=$(now)
-"$litestream" replicate "$db" "file://$work/replica" >"$work/replicate.log" 2>&1 &
+"$litestream" replicate "$work/primary.db" "file://$work/replica" >"$work/replicate.log" 2>&1 &
 pids+=($!)
 until grep -q "snapshot complete" "$work/replicate.log"; do sleep 0.1; done
 snapshot=$(since "$started")

@@ -531,55 +531,26 @@ pub fn nearby_listed(snapshot: &Snapshot, node: u32, day: Date) -> Vec<Nearby> {
         lists.dedup();
         lists
     };
-    let mut parent: HashMap<u32, (u32, u8)> = HashMap::new();
-    parent.insert(node, (u32::MAX, 0));
-    let mut frontier = vec![node];
-    let mut found = Vec::new();
-    'walk: for distance in 1..=NEARBY_HOPS {
-        let mut next = Vec::new();
-        for &at in &frontier {
-            for adj in snapshot.outgoing(at).iter().chain(snapshot.incoming(at)) {
-                if parent.contains_key(&adj.node) || !snapshot.edge(adj.edge).active_on(day) {
-                    continue;
-                }
-                parent.insert(adj.node, (adj.edge, distance));
-                next.push(adj.node);
-                if parent.len() > NEARBY_VISIT_CAP {
-                    break 'walk;
-                }
-            }
-        }
-        for &n in &next {
-            let lists = listed_on(n);
-            if !lists.is_empty() {
-                found.push((distance, n, lists));
-            }
-        }
-        frontier = next;
-    }
+    let listed = |n: u32| {
+        snapshot
+            .listings(n)
+            .iter()
+            .any(|l| in_window(l.start_date, l.end_date, day))
+    };
+    let mut found = snapshot.reached_on(node, NEARBY_HOPS, day, NEARBY_VISIT_CAP, listed);
     found.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| snapshot.node(a.1).name.cmp(&snapshot.node(b.1).name))
+        a.1.cmp(&b.1)
+            .then_with(|| snapshot.node(a.0).name.cmp(&snapshot.node(b.0).name))
     });
     found.truncate(NEARBY_LIMIT);
     found
         .into_iter()
-        .map(|(distance, n, lists)| {
-            let mut path = Vec::new();
-            let mut at = n;
-            while at != node {
-                let (edge, _) = parent[&at];
-                path.push(Hop::of(snapshot, edge));
-                at = snapshot.other_end(edge, at);
-            }
-            path.reverse();
-            Nearby {
-                entity_id: snapshot.node(n).id.to_string(),
-                name: snapshot.node(n).name.to_string(),
-                lists,
-                distance,
-                path,
-            }
+        .map(|(n, distance, edges)| Nearby {
+            entity_id: snapshot.node(n).id.to_string(),
+            name: snapshot.node(n).name.to_string(),
+            lists: listed_on(n),
+            distance,
+            path: edges.into_iter().map(|e| Hop::of(snapshot, e)).collect(),
         })
         .collect()
 }
