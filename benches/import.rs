@@ -78,6 +78,55 @@ fn ofac_csv_set(into: &Path) -> PathBuf {
     dir
 }
 
+/// The changes of the second SDN release read and rendered: the report (query and grouping),
+/// its text, CSV and JSON, and the `/changes` page and its CSV and feed over HTTP in-process.
+fn changes_of_release(db: &Path, runs: usize) {
+    use actix_web::test;
+    let engine = std::sync::Arc::new(ownergraph::engine::Engine::open(db).expect("bench db opens"));
+    let day = |d: &str| d.parse::<ownergraph::model::Date>().expect("bench date");
+    let query =
+        ownergraph::releases::ChangeQuery::new(day("2024-03-28"), Some(day("2024-05-03")), None, None)
+            .expect("bench range");
+    let mut times = Vec::with_capacity(runs);
+    let mut pages = Vec::with_capacity(runs);
+    let mut total = 0;
+    let mut bytes = 0;
+    actix_web::rt::System::new().block_on(async {
+        let app = test::init_service(ownergraph::web::app(actix_web::web::Data::from(engine.clone()))).await;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let report = engine
+                .read(|store| ownergraph::releases::report(store, &query))
+                .expect("report");
+            let mut out = Vec::new();
+            ownergraph::releases::write_text(&report, &mut out).expect("text");
+            ownergraph::releases::write_csv(&report, &mut out).expect("csv");
+            out.extend(serde_json::to_vec(&report).expect("json"));
+            times.push(started.elapsed());
+            total = report.total;
+            bytes = out.len();
+
+            let started = Instant::now();
+            for uri in [
+                "/changes?since=2024-03-28&until=2024-05-03",
+                "/changes.csv?since=2024-03-28&until=2024-05-03",
+                "/changes.atom?since=2024-03-28&until=2024-05-03",
+            ] {
+                let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+                assert!(resp.status().is_success(), "{uri}");
+                bytes += test::read_body(resp).await.len();
+            }
+            pages.push(started.elapsed());
+        }
+    });
+    println!(
+        "changes of the 2024-05-03 SDN release ({total} changes): report queried and written as text, CSV and JSON median {:.2?}; \
+         /changes page, CSV and Atom feed rendered in-process median {:.2?} (aim ≤ 2 s each; {bytes} bytes in the last run)",
+        median(times),
+        median(pages)
+    );
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -224,6 +273,9 @@ fn main() {
             );
             times.push(started.elapsed());
             drop(store);
+            if run + 1 == runs {
+                changes_of_release(&db, runs);
+            }
             common::remove_db(&db);
         }
         let report = report.expect("at least one run");

@@ -7,6 +7,7 @@ use crate::model::{
     Batch, Confidence, Date, Entity, Identifier, InputError, Listing, Pct, Relation, RelationKind, Schema,
     Share,
 };
+use crate::releases::ChangeKind;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -23,9 +24,11 @@ pub use investigations::InvestigationRow;
 mod browse;
 mod ops;
 mod relation_pages;
+mod releases;
 mod resolve;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
+pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use search::{NameLookup, NameMatch};
 
@@ -43,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_source_records.sql"),
     include_str!("migrations/008_resolution.sql"),
     include_str!("migrations/009_investigations.sql"),
+    include_str!("migrations/010_releases.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -166,9 +170,12 @@ pub struct ApplyMode {
     pub dry_run: bool,
 }
 
-/// One row of the import log, for the sources page.
+/// One row of the import log: a release of its dataset (or a partial import), for the sources
+/// and changes pages.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ImportLogEntry {
+    /// The import's id: what its recorded changes belong to.
+    pub iid: i64,
     pub dataset: String,
     pub format: String,
     pub path: String,
@@ -181,6 +188,10 @@ pub struct ImportLogEntry {
     pub added: u64,
     pub changed: u64,
     pub ended: u64,
+    /// What the import changed is recorded fact by fact (false: imported before that was).
+    pub tracked: bool,
+    /// The dataset's first import: everything it held was added (counted, not itemised).
+    pub baseline: bool,
 }
 
 /// Counts over the whole database, as `ownergraph stats` prints them.
@@ -433,19 +444,42 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut report = apply_in(&tx, batch)?;
+        // A dataset that holds nothing yet is imported as its baseline: everything is added,
+        // counted in the import row, not itemised.
+        let baseline: bool = !tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM entities WHERE dataset = ?1)
+                 OR EXISTS (SELECT 1 FROM relations WHERE dataset = ?1)
+                 OR EXISTS (SELECT 1 FROM listings WHERE dataset = ?1)",
+            [&batch.dataset],
+            |row| row.get(0),
+        )?;
+        let mut recorder = releases::Recorder {
+            on: !baseline && !mode.dry_run,
+            rows: Vec::new(),
+        };
+        let mut report = apply_in(&tx, batch, &mut recorder)?;
         if let Some(day) = mode.release {
-            end_missing(&tx, batch, day, &mut report)?;
+            end_missing(&tx, batch, day, &mut report, &mut recorder)?;
         }
         if mode.dry_run {
             tx.rollback()?;
             return Ok(report);
         }
+        // A file imported again is logged again only when it changed something (an older
+        // release applied after a newer one): its changes need a release to belong to.
+        let seen: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM imports WHERE dataset = ?1 AND checksum = ?2)",
+            params![record.dataset, record.checksum],
+            |row| row.get(0),
+        )?;
+        if seen && report.is_unchanged() {
+            tx.commit()?;
+            return Ok(report);
+        }
         tx.execute(
             "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings,
-                                  as_of, added, changed, ended)
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (dataset, checksum) DO NOTHING",
+                                  as_of, added, changed, ended, tracked, baseline)
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12)",
             params![
                 record.dataset,
                 record.format,
@@ -458,35 +492,21 @@ impl Store {
                 report.added() as i64,
                 report.changed() as i64,
                 report.ended() as i64,
+                baseline,
             ],
         )?;
+        releases::write(&tx, tx.last_insert_rowid(), &recorder.rows)?;
         tx.commit()?;
         Ok(report)
     }
 
     /// The import log, newest first.
     pub fn imports(&self) -> Result<Vec<ImportLogEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT dataset, format, path, checksum, imported_at, as_of, entities, relations, listings,
-                    added, changed, ended
-             FROM imports ORDER BY iid DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ImportLogEntry {
-                dataset: r.get(0)?,
-                format: r.get(1)?,
-                path: r.get(2)?,
-                checksum: r.get(3)?,
-                imported_at: r.get(4)?,
-                as_of: r.get(5)?,
-                entities: r.get::<_, i64>(6)? as u64,
-                relations: r.get::<_, i64>(7)? as u64,
-                listings: r.get::<_, i64>(8)? as u64,
-                added: r.get::<_, i64>(9)? as u64,
-                changed: r.get::<_, i64>(10)? as u64,
-                ended: r.get::<_, i64>(11)? as u64,
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {} FROM imports i ORDER BY i.iid DESC",
+            releases::LOG_COLUMNS
+        ))?;
+        let rows = stmt.query_map([], releases::log_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -952,9 +972,13 @@ fn opt_str<T: ToString>(value: Option<T>) -> Option<String> {
 }
 
 /// The body of [`Store::apply`], inside its transaction.
-fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
+fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Recorder) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
     let mut find_eid = tx.prepare_cached("SELECT eid FROM entities WHERE id = ?1")?;
+    // When changes are recorded, an entity's lookup also reads what a rename or new aliases
+    // and identifiers are judged against: the same row, a few more columns.
+    let mut find_entity =
+        tx.prepare_cached("SELECT eid, name, aliases, identifiers FROM entities WHERE id = ?1")?;
     let mut insert_entity = tx.prepare_cached(
         "INSERT INTO entities (id, schema, name, aliases, countries, identifiers, addresses,
                                birth_date, notes, confidence, source, dataset, properties)
@@ -999,15 +1023,38 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             let eid = tx.last_insert_rowid();
             search::add_names(tx, eid, e)?;
             added_eids.push(eid);
+            recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
             eids.insert(e.id.as_str(), eid);
             continue;
         }
-        let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
+        let (existing, before) = if recorder.on {
+            let found = find_entity
+                .query_row([&e.id], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        (
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ),
+                    ))
+                })
+                .optional()?;
+            match found {
+                Some((eid, before)) => (Some(eid), Some(before)),
+                None => (None, None),
+            }
+        } else {
+            (find_eid.query_row([&e.id], |r| r.get(0)).optional()?, None)
+        };
         let eid = match existing {
             Some(eid) => {
                 let changed = update_entity.execute(values)? as u64;
                 if changed > 0 {
                     changed_entities.push((eid, e));
+                    if let Some((name, aliases, identifiers)) = before {
+                        record_entity_change(recorder, eid, e, name, &aliases, &identifiers)?;
+                    }
                 }
                 report.entities_changed += changed;
                 eid
@@ -1018,6 +1065,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 let eid = tx.last_insert_rowid();
                 search::add_names(tx, eid, e)?;
                 added_eids.push(eid);
+                recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                 eid
             }
         };
@@ -1035,8 +1083,9 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             .ok_or_else(|| InputError::new(origin, field, format!("unknown entity id {id:?}")).into())
     };
 
-    let mut find_relation =
-        tx.prepare_cached("SELECT rid FROM relations WHERE dataset = ?1 AND natural_key = ?2")?;
+    let mut find_relation = tx.prepare_cached(
+        "SELECT rid, end_date IS NOT NULL FROM relations WHERE dataset = ?1 AND natural_key = ?2",
+    )?;
     let mut insert_relation = tx.prepare_cached(
         "INSERT INTO relations (dataset, natural_key, source_eid, target_eid, kind, share_lo, share_hi,
                                 start_date, end_date, notes, confidence, evidence, record_id)
@@ -1085,13 +1134,24 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         };
         if first_import && inserted(insert())? {
             report.relations_added += 1;
+            recorder.push(releases::Pending {
+                rid: Some(tx.last_insert_rowid()),
+                ..releases::Pending::entity(ChangeKind::RelationAdded, source)
+            });
             continue;
         }
-        let existing: Option<i64> = find_relation
-            .query_row(params![batch.dataset, key], |row| row.get(0))
+        let existing: Option<(i64, bool)> = find_relation
+            .query_row(params![batch.dataset, key], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         match existing {
-            Some(rid) => {
+            Some((rid, was_ended)) => {
+                // A relation a release had ended that this one holds open again is new again.
+                if was_ended && r.end_date.is_none() {
+                    recorder.push(releases::Pending {
+                        rid: Some(rid),
+                        ..releases::Pending::entity(ChangeKind::RelationAdded, source)
+                    });
+                }
                 report.relations_changed += update_relation.execute(params![
                     rid,
                     share_lo,
@@ -1109,12 +1169,17 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             None => {
                 insert()?;
                 report.relations_added += 1;
+                recorder.push(releases::Pending {
+                    rid: Some(tx.last_insert_rowid()),
+                    ..releases::Pending::entity(ChangeKind::RelationAdded, source)
+                });
             }
         }
     }
 
-    let mut find_listing =
-        tx.prepare_cached("SELECT lid FROM listings WHERE dataset = ?1 AND natural_key = ?2")?;
+    let mut find_listing = tx.prepare_cached(
+        "SELECT lid, end_date IS NOT NULL FROM listings WHERE dataset = ?1 AND natural_key = ?2",
+    )?;
     let mut insert_listing = tx.prepare_cached(
         "INSERT INTO listings (dataset, natural_key, entity_eid, list, authority, program, start_date,
                                end_date, citation, license_requirement, license_review_policy, confidence)
@@ -1154,13 +1219,24 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         };
         if first_listings && inserted(insert())? {
             report.listings_added += 1;
+            recorder.push(releases::Pending {
+                lid: Some(tx.last_insert_rowid()),
+                ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
+            });
             continue;
         }
-        let existing: Option<i64> = find_listing
-            .query_row(params![batch.dataset, key], |row| row.get(0))
+        let existing: Option<(i64, bool)> = find_listing
+            .query_row(params![batch.dataset, key], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         match existing {
-            Some(lid) => {
+            Some((lid, was_ended)) => {
+                // A listing a release had ended that this one holds again: listed again.
+                if was_ended && l.end_date.is_none() {
+                    recorder.push(releases::Pending {
+                        lid: Some(lid),
+                        ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
+                    });
+                }
                 report.listings_changed += update_listing.execute(params![
                     lid,
                     l.authority,
@@ -1174,10 +1250,61 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             None => {
                 insert()?;
                 report.listings_added += 1;
+                recorder.push(releases::Pending {
+                    lid: Some(tx.last_insert_rowid()),
+                    ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
+                });
             }
         }
     }
     Ok(report)
+}
+
+/// Records what an update of an existing entity changed that a reader of the list follows:
+/// its name, and aliases or identifiers it did not have. Other fields (notes, addresses…)
+/// change with every re-wording and are left to the entity page.
+fn record_entity_change(
+    recorder: &mut releases::Recorder,
+    eid: i64,
+    e: &Entity,
+    name: String,
+    aliases: &str,
+    identifiers: &str,
+) -> Result<()> {
+    if name != e.name {
+        recorder.push(releases::Pending {
+            before: Some(name),
+            after: Some(e.name.clone()),
+            ..releases::Pending::entity(ChangeKind::EntityRenamed, eid)
+        });
+    }
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("entity {eid}: {e}"));
+    let old_aliases: Vec<String> = serde_json::from_str(aliases).map_err(corrupt)?;
+    let new_aliases: Vec<&String> = e.aliases.iter().filter(|a| !old_aliases.contains(a)).collect();
+    if !new_aliases.is_empty() {
+        recorder.push(releases::Pending {
+            after: Some(json(&new_aliases)),
+            ..releases::Pending::entity(ChangeKind::AliasesAdded, eid)
+        });
+    }
+    let old_identifiers: Vec<Identifier> = serde_json::from_str(identifiers).map_err(corrupt)?;
+    let new_identifiers: Vec<String> = e
+        .identifiers
+        .iter()
+        .filter(|i| {
+            !old_identifiers
+                .iter()
+                .any(|o| o.scheme == i.scheme && o.value == i.value)
+        })
+        .map(|i| format!("{} {}", i.scheme, i.value))
+        .collect();
+    if !new_identifiers.is_empty() {
+        recorder.push(releases::Pending {
+            after: Some(json(&new_identifiers)),
+            ..releases::Pending::entity(ChangeKind::IdentifiersAdded, eid)
+        });
+    }
+    Ok(())
 }
 
 /// Whether an insert tried before any lookup (a dataset's first import) went in: a unique-key
@@ -1192,23 +1319,46 @@ fn inserted(attempt: rusqlite::Result<usize>) -> Result<bool> {
 
 /// Gives every open relation and listing of the batch's dataset that the batch no longer holds
 /// an end date: `day`, or its start date when it started later (a window is never reversed).
-fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut ApplyReport) -> Result<()> {
+fn end_missing(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    day: Date,
+    report: &mut ApplyReport,
+    recorder: &mut releases::Recorder,
+) -> Result<()> {
     let day = day.to_string();
     let relation_keys: HashSet<String> = batch.relations.iter().map(|(_, r)| r.natural_key()).collect();
     let listing_keys: HashSet<String> = batch.listings.iter().map(|(_, l)| l.natural_key()).collect();
-    for (table, id, keys, counter) in [
-        ("relations", "rid", &relation_keys, &mut report.relations_ended),
-        ("listings", "lid", &listing_keys, &mut report.listings_ended),
+    // Entities whose facts ended, for the record: those the release no longer holds at all
+    // were removed from it.
+    let mut touched: Vec<i64> = Vec::new();
+    for (table, id, entity, keys, counter, change) in [
+        (
+            "relations",
+            "rid",
+            "source_eid",
+            &relation_keys,
+            &mut report.relations_ended,
+            ChangeKind::RelationEnded,
+        ),
+        (
+            "listings",
+            "lid",
+            "entity_eid",
+            &listing_keys,
+            &mut report.listings_ended,
+            ChangeKind::ListingEnded,
+        ),
     ] {
-        let gone: Vec<i64> = {
+        let gone: Vec<(i64, i64)> = {
             let mut stmt = tx.prepare(&format!(
-                "SELECT {id}, natural_key FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
+                "SELECT {id}, natural_key, {entity} FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
             ))?;
             let mut rows = stmt.query([&batch.dataset])?;
             let mut gone = Vec::new();
             while let Some(row) = rows.next()? {
                 if !keys.contains(row.get_ref(1)?.as_str()?) {
-                    gone.push(row.get(0)?);
+                    gone.push((row.get(0)?, row.get(2)?));
                 }
             }
             gone
@@ -1216,8 +1366,34 @@ fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut Appl
         let mut end = tx.prepare(&format!(
             "UPDATE {table} SET end_date = max(coalesce(start_date, ?2), ?2) WHERE {id} = ?1"
         ))?;
-        for key in gone {
-            *counter += end.execute(params![key, day])? as u64;
+        for (key, eid) in gone {
+            let ended = end.execute(params![key, day])? as u64;
+            *counter += ended;
+            if ended > 0 && recorder.on {
+                let (lid, rid) = if table == "listings" {
+                    (Some(key), None)
+                } else {
+                    (None, Some(key))
+                };
+                recorder.push(releases::Pending {
+                    lid,
+                    rid,
+                    ..releases::Pending::entity(change, eid)
+                });
+                touched.push(eid);
+            }
+        }
+    }
+    if !touched.is_empty() {
+        touched.sort_unstable();
+        touched.dedup();
+        let held: HashSet<&str> = batch.entities.iter().map(|(_, e)| e.id.as_str()).collect();
+        let mut id_of = tx.prepare_cached("SELECT id, dataset FROM entities WHERE eid = ?1")?;
+        for eid in touched {
+            let (id, dataset): (String, String) = id_of.query_row([eid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if dataset == batch.dataset && !held.contains(id.as_str()) {
+                recorder.push(releases::Pending::entity(ChangeKind::EntityRemoved, eid));
+            }
         }
     }
     Ok(())
