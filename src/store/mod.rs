@@ -114,6 +114,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// One connection to an ownergraph database.
 pub struct Store {
     conn: Connection,
+    /// Whether applies record what they change (`release_changes`); on unless turned off.
+    record_changes: bool,
 }
 
 /// What an import was: recorded once per distinct file and dataset.
@@ -299,7 +301,10 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
-            let mut store = Store { conn };
+            let mut store = Store {
+                conn,
+                record_changes: true,
+            };
             store.configure(path)?;
             store.migrate(path)?;
             store.ensure_search_index()?;
@@ -322,7 +327,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Readers map the file instead of copying each page out of the OS cache.
         conn.execute_batch(&format!("PRAGMA mmap_size = {READER_MMAP_BYTES}"))?;
-        let store = Store { conn };
+        let store = Store {
+            conn,
+            record_changes: true,
+        };
         store.check_identity(path)?;
         Ok(store)
     }
@@ -401,6 +409,13 @@ impl Store {
         Ok(())
     }
 
+    /// Turns the recording of what each apply changes off or back on (it is on). Off, releases
+    /// are still logged with their counts, but not itemised (`tracked` is false): this exists
+    /// to measure what recording costs (`cargo bench --bench import`).
+    pub fn record_changes(&mut self, on: bool) {
+        self.record_changes = on;
+    }
+
     /// Applies a batch in one transaction: on the first problem nothing is changed and the
     /// error names the file, line and field. Re-applying the same batch changes nothing.
     /// Nothing is ended: see [`Store::apply_with`] for whole releases.
@@ -454,7 +469,7 @@ impl Store {
             |row| row.get(0),
         )?;
         let mut recorder = releases::Recorder {
-            on: !baseline && !mode.dry_run,
+            on: self.record_changes && !baseline && !mode.dry_run,
             rows: Vec::new(),
         };
         let mut report = apply_in(&tx, batch, &mut recorder)?;
@@ -479,7 +494,7 @@ impl Store {
         tx.execute(
             "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings,
                                   as_of, added, changed, ended, tracked, baseline)
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12)",
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 record.dataset,
                 record.format,
@@ -492,6 +507,7 @@ impl Store {
                 report.added() as i64,
                 report.changed() as i64,
                 report.ended() as i64,
+                self.record_changes,
                 baseline,
             ],
         )?;
@@ -974,11 +990,14 @@ fn opt_str<T: ToString>(value: Option<T>) -> Option<String> {
 /// The body of [`Store::apply`], inside its transaction.
 fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Recorder) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
+    // When changes are recorded, what the updates of this transaction change (an entity's
+    // name, aliases or identifiers; a listing or relation held again after a release ended
+    // it) is kept by triggers that fire for those few rows only: every fact's lookup stays
+    // its index's alone.
+    if recorder.on {
+        releases::watch_updates(tx)?;
+    }
     let mut find_eid = tx.prepare_cached("SELECT eid FROM entities WHERE id = ?1")?;
-    // When changes are recorded, an entity's lookup also reads what a rename or new aliases
-    // and identifiers are judged against: the same row, a few more columns.
-    let mut find_entity =
-        tx.prepare_cached("SELECT eid, name, aliases, identifiers FROM entities WHERE id = ?1")?;
     let mut insert_entity = tx.prepare_cached(
         "INSERT INTO entities (id, schema, name, aliases, countries, identifiers, addresses,
                                birth_date, notes, confidence, source, dataset, properties)
@@ -1027,34 +1046,12 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             eids.insert(e.id.as_str(), eid);
             continue;
         }
-        let (existing, before) = if recorder.on {
-            let found = find_entity
-                .query_row([&e.id], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        (
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                        ),
-                    ))
-                })
-                .optional()?;
-            match found {
-                Some((eid, before)) => (Some(eid), Some(before)),
-                None => (None, None),
-            }
-        } else {
-            (find_eid.query_row([&e.id], |r| r.get(0)).optional()?, None)
-        };
+        let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
         let eid = match existing {
             Some(eid) => {
                 let changed = update_entity.execute(values)? as u64;
                 if changed > 0 {
                     changed_entities.push((eid, e));
-                    if let Some((name, aliases, identifiers)) = before {
-                        record_entity_change(recorder, eid, e, name, &aliases, &identifiers)?;
-                    }
                 }
                 report.entities_changed += changed;
                 eid
@@ -1072,6 +1069,15 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         eids.insert(e.id.as_str(), eid);
     }
     search::index_batch(tx, &added_eids, &changed_entities)?;
+    if recorder.on {
+        // The batch's last word on an entity is what it now holds.
+        let now: HashMap<i64, &Entity> = changed_entities.iter().copied().collect();
+        for (eid, name, aliases, identifiers) in releases::entity_updates(tx)? {
+            if let Some(e) = now.get(&eid) {
+                record_entity_change(recorder, eid, e, name, &aliases, &identifiers)?;
+            }
+        }
+    }
 
     let mut resolve = |origin: &crate::model::Origin, field: &str, id: &'_ str| -> Result<i64> {
         if let Some(eid) = eids.get(id) {
@@ -1083,9 +1089,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             .ok_or_else(|| InputError::new(origin, field, format!("unknown entity id {id:?}")).into())
     };
 
-    let mut find_relation = tx.prepare_cached(
-        "SELECT rid, end_date IS NOT NULL FROM relations WHERE dataset = ?1 AND natural_key = ?2",
-    )?;
+    let mut find_relation =
+        tx.prepare_cached("SELECT rid FROM relations WHERE dataset = ?1 AND natural_key = ?2")?;
     let mut insert_relation = tx.prepare_cached(
         "INSERT INTO relations (dataset, natural_key, source_eid, target_eid, kind, share_lo, share_hi,
                                 start_date, end_date, notes, confidence, evidence, record_id)
@@ -1140,18 +1145,11 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             });
             continue;
         }
-        let existing: Option<(i64, bool)> = find_relation
-            .query_row(params![batch.dataset, key], |row| Ok((row.get(0)?, row.get(1)?)))
+        let existing: Option<i64> = find_relation
+            .query_row(params![batch.dataset, key], |row| row.get(0))
             .optional()?;
         match existing {
-            Some((rid, was_ended)) => {
-                // A relation a release had ended that this one holds open again is new again.
-                if was_ended && r.end_date.is_none() {
-                    recorder.push(releases::Pending {
-                        rid: Some(rid),
-                        ..releases::Pending::entity(ChangeKind::RelationAdded, source)
-                    });
-                }
+            Some(rid) => {
                 report.relations_changed += update_relation.execute(params![
                     rid,
                     share_lo,
@@ -1177,9 +1175,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         }
     }
 
-    let mut find_listing = tx.prepare_cached(
-        "SELECT lid, end_date IS NOT NULL FROM listings WHERE dataset = ?1 AND natural_key = ?2",
-    )?;
+    let mut find_listing =
+        tx.prepare_cached("SELECT lid FROM listings WHERE dataset = ?1 AND natural_key = ?2")?;
     let mut insert_listing = tx.prepare_cached(
         "INSERT INTO listings (dataset, natural_key, entity_eid, list, authority, program, start_date,
                                end_date, citation, license_requirement, license_review_policy, confidence)
@@ -1225,18 +1222,11 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             });
             continue;
         }
-        let existing: Option<(i64, bool)> = find_listing
-            .query_row(params![batch.dataset, key], |row| Ok((row.get(0)?, row.get(1)?)))
+        let existing: Option<i64> = find_listing
+            .query_row(params![batch.dataset, key], |row| row.get(0))
             .optional()?;
         match existing {
-            Some((lid, was_ended)) => {
-                // A listing a release had ended that this one holds again: listed again.
-                if was_ended && l.end_date.is_none() {
-                    recorder.push(releases::Pending {
-                        lid: Some(lid),
-                        ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
-                    });
-                }
+            Some(lid) => {
                 report.listings_changed += update_listing.execute(params![
                     lid,
                     l.authority,
@@ -1257,12 +1247,16 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             }
         }
     }
+    if recorder.on {
+        releases::reopened(tx, recorder)?;
+    }
     Ok(report)
 }
 
 /// Records what an update of an existing entity changed that a reader of the list follows:
-/// its name, and aliases or identifiers it did not have. Other fields (notes, addresses…)
-/// change with every re-wording and are left to the entity page.
+/// its name, and aliases or identifiers it did not have (given its old name, aliases and
+/// identifiers as stored). Other fields (notes, addresses…) change with every re-wording and
+/// are left to the entity page.
 fn record_entity_change(
     recorder: &mut releases::Recorder,
     eid: i64,

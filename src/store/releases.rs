@@ -48,6 +48,79 @@ impl Recorder {
     }
 }
 
+/// Starts keeping, for this transaction, the old name, aliases and identifiers of every entity
+/// an update changes (the first update of a row in the transaction wins), and the listings and
+/// relations an update opens again (a release had ended them; this one holds them). Temporary
+/// triggers: they cost nothing for the rows a release leaves as they were. [`entity_updates`]
+/// and [`reopened`] read what they kept and remove them.
+pub(super) fn watch_updates(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS entity_before (
+             eid INTEGER PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL, identifiers TEXT NOT NULL);
+         CREATE TEMP TABLE IF NOT EXISTS reopened (lid INTEGER, rid INTEGER, entity_eid INTEGER NOT NULL);
+         DROP TRIGGER IF EXISTS temp.entity_before_update;
+         DROP TRIGGER IF EXISTS temp.listing_reopened;
+         DROP TRIGGER IF EXISTS temp.relation_reopened;
+         CREATE TEMP TRIGGER entity_before_update AFTER UPDATE ON main.entities
+         WHEN old.name IS NOT new.name OR old.aliases IS NOT new.aliases
+              OR old.identifiers IS NOT new.identifiers
+         BEGIN
+             INSERT OR IGNORE INTO entity_before VALUES (old.eid, old.name, old.aliases, old.identifiers);
+         END;
+         CREATE TEMP TRIGGER listing_reopened AFTER UPDATE OF end_date ON main.listings
+         WHEN old.end_date IS NOT NULL AND new.end_date IS NULL
+         BEGIN
+             INSERT INTO reopened (lid, entity_eid) VALUES (new.lid, new.entity_eid);
+         END;
+         CREATE TEMP TRIGGER relation_reopened AFTER UPDATE OF end_date ON main.relations
+         WHEN old.end_date IS NOT NULL AND new.end_date IS NULL
+         BEGIN
+             INSERT INTO reopened (rid, entity_eid) VALUES (new.rid, new.source_eid);
+         END;",
+    )?;
+    Ok(())
+}
+
+/// Records the listings and relations [`watch_updates`] saw opened again as added (held again
+/// after a release had ended them), and stops watching them.
+pub(super) fn reopened(tx: &Transaction<'_>, recorder: &mut Recorder) -> Result<()> {
+    {
+        let mut stmt = tx.prepare("SELECT lid, rid, entity_eid FROM temp.reopened ORDER BY rowid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (lid, rid): (Option<i64>, Option<i64>) = (r.get(0)?, r.get(1)?);
+            let change = if lid.is_some() {
+                ChangeKind::ListingAdded
+            } else {
+                ChangeKind::RelationAdded
+            };
+            recorder.push(Pending {
+                lid,
+                rid,
+                ..Pending::entity(change, r.get(2)?)
+            });
+        }
+    }
+    tx.execute_batch(
+        "DROP TRIGGER temp.listing_reopened; DROP TRIGGER temp.relation_reopened;
+         DELETE FROM temp.reopened;",
+    )?;
+    Ok(())
+}
+
+/// What [`watch_updates`] kept of entities, as (eid, old name, old aliases, old identifiers as
+/// stored); the trigger is dropped and its table emptied.
+pub(super) fn entity_updates(tx: &Transaction<'_>) -> Result<Vec<(i64, String, String, String)>> {
+    let kept = {
+        let mut stmt =
+            tx.prepare("SELECT eid, name, aliases, identifiers FROM temp.entity_before ORDER BY eid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    tx.execute_batch("DROP TRIGGER temp.entity_before_update; DELETE FROM temp.entity_before;")?;
+    Ok(kept)
+}
+
 /// Writes the gathered changes under import `iid`.
 pub(super) fn write(tx: &Transaction<'_>, iid: i64, rows: &[Pending]) -> Result<()> {
     let mut insert = tx.prepare_cached(
