@@ -8,6 +8,7 @@ use crate::store::{ApplyMode, ApplyReport, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -142,6 +143,30 @@ pub enum Command {
         format: OutputFormat,
         /// With --all: the CSV file to write (default: standard output).
         #[arg(long, requires = "all")]
+        out: Option<PathBuf>,
+    },
+    /// What the releases of a date range changed: listings added and ended, entities added,
+    /// removed, renamed or given new aliases or identifiers, relations added and ended, by
+    /// release and list.
+    Changes {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        /// The first release day to include, YYYY-MM-DD.
+        #[arg(long)]
+        since: Date,
+        /// The last release day to include, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        until: Option<Date>,
+        /// Only the changes of this list (e.g. "SDN List").
+        #[arg(long)]
+        list: Option<String>,
+        /// Only the releases of this dataset (e.g. ofac-sdn).
+        #[arg(long)]
+        dataset: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+        /// The file to write (default: standard output).
+        #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Screen a CSV file of counterparties against the database: each row's best match (or
@@ -494,6 +519,36 @@ pub fn run(cli: Cli) -> Result<()> {
                 all_matches,
             };
             screen(&db, &input, &options, out.as_deref())
+        }
+        Command::Changes {
+            db,
+            since,
+            until,
+            list,
+            dataset,
+            format,
+            out,
+        } => {
+            let query =
+                crate::releases::ChangeQuery::new(since, until, list, dataset).map_err(anyhow::Error::msg)?;
+            let store = existing_store(&db)?;
+            let report = store.in_read_transaction(|store| crate::releases::report(store, &query))?;
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            match format {
+                TableFormat::Json => {
+                    serde_json::to_writer_pretty(&mut sink, &report)?;
+                    writeln!(sink)?;
+                }
+                TableFormat::Csv => crate::releases::write_csv(&report, &mut sink)?,
+                TableFormat::Text => crate::releases::write_text(&report, &mut sink)?,
+            }
+            sink.flush()?;
+            Ok(())
         }
         Command::User { action } => user(action),
     }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod paths;
 pub mod relation_groups;
+pub mod releases;
 pub mod resolve;
 pub mod screen;
 pub mod search;

@@ -504,10 +504,38 @@ fn a_newer_release_adds_changes_and_ends_without_deleting() {
     let bnc = engine.read(|s| s.entity_detail("ofac-306")).unwrap().unwrap();
     assert_eq!(bnc.listings[0].end_date, None);
 
+    // A file is logged again only when it changes something: the trimmed list of 2024-06-01
+    // and the full one of 2024-07-01 are releases of their own, their repeats are not.
     let log = engine.read(|s| s.imports()).unwrap();
-    assert_eq!(log.len(), 2, "one record per distinct file");
-    assert_eq!(log[0].as_of.as_deref(), Some("2024-05-03"));
-    assert_eq!(log[0].added, 2 + relations_gone + listings_gone);
+    let days: Vec<Option<&str>> = log.iter().map(|i| i.as_of.as_deref()).collect();
+    assert_eq!(
+        days,
+        [
+            Some("2024-07-01"),
+            Some("2024-06-01"),
+            Some("2024-05-03"),
+            Some("2024-04-01")
+        ]
+    );
+    assert_eq!(log[2].added, 2 + relations_gone + listings_gone);
+    assert_eq!(log[0].checksum, log[2].checksum);
+    // What the release of 2024-07-01 changed: BNC's listing and the links held again.
+    let query =
+        ownergraph::releases::ChangeQuery::new(day("2024-07-01").unwrap(), day("2024-07-01"), None, None)
+            .unwrap();
+    let report = engine.read(|s| ownergraph::releases::report(s, &query)).unwrap();
+    let relisted: Vec<(&str, Option<&str>)> = report
+        .rows()
+        .filter(|(_, c)| c.change == ownergraph::releases::ChangeKind::ListingAdded)
+        .map(|(_, c)| (c.entity_id.as_str(), c.program.as_deref()))
+        .collect();
+    assert_eq!(relisted.len() as u64, listings_gone);
+    assert!(relisted.contains(&("ofac-306", Some("CUBA"))), "{relisted:?}");
+    let relinked = report
+        .rows()
+        .filter(|(_, c)| c.change == ownergraph::releases::ChangeKind::RelationAdded)
+        .count();
+    assert_eq!(relinked as u64, relations_gone);
 }
 
 #[test]

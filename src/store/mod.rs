@@ -7,6 +7,7 @@ use crate::model::{
     Batch, Confidence, Date, Entity, Identifier, InputError, Listing, Pct, Relation, RelationKind, Schema,
     Share,
 };
+use crate::releases::ChangeKind;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -23,9 +24,11 @@ pub use investigations::InvestigationRow;
 mod browse;
 mod ops;
 mod relation_pages;
+mod releases;
 mod resolve;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
+pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use search::{NameLookup, NameMatch};
 
@@ -43,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_source_records.sql"),
     include_str!("migrations/008_resolution.sql"),
     include_str!("migrations/009_investigations.sql"),
+    include_str!("migrations/010_releases.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -110,6 +114,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// One connection to an ownergraph database.
 pub struct Store {
     conn: Connection,
+    /// Whether applies record what they change (`release_changes`); on unless turned off.
+    record_changes: bool,
 }
 
 /// What an import was: recorded once per distinct file and dataset.
@@ -166,9 +172,12 @@ pub struct ApplyMode {
     pub dry_run: bool,
 }
 
-/// One row of the import log, for the sources page.
+/// One row of the import log: a release of its dataset (or a partial import), for the sources
+/// and changes pages.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ImportLogEntry {
+    /// The import's id: what its recorded changes belong to.
+    pub iid: i64,
     pub dataset: String,
     pub format: String,
     pub path: String,
@@ -181,6 +190,10 @@ pub struct ImportLogEntry {
     pub added: u64,
     pub changed: u64,
     pub ended: u64,
+    /// What the import changed is recorded fact by fact (false: imported before that was).
+    pub tracked: bool,
+    /// The dataset's first import: everything it held was added (counted, not itemised).
+    pub baseline: bool,
 }
 
 /// Counts over the whole database, as `ownergraph stats` prints them.
@@ -288,7 +301,10 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
-            let mut store = Store { conn };
+            let mut store = Store {
+                conn,
+                record_changes: true,
+            };
             store.configure(path)?;
             store.migrate(path)?;
             store.ensure_search_index()?;
@@ -311,7 +327,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Readers map the file instead of copying each page out of the OS cache.
         conn.execute_batch(&format!("PRAGMA mmap_size = {READER_MMAP_BYTES}"))?;
-        let store = Store { conn };
+        let store = Store {
+            conn,
+            record_changes: true,
+        };
         store.check_identity(path)?;
         Ok(store)
     }
@@ -390,6 +409,13 @@ impl Store {
         Ok(())
     }
 
+    /// Turns the recording of what each apply changes off or back on (it is on). Off, releases
+    /// are still logged with their counts, but not itemised (`tracked` is false): this exists
+    /// to measure what recording costs (`cargo bench --bench import`).
+    pub fn record_changes(&mut self, on: bool) {
+        self.record_changes = on;
+    }
+
     /// Applies a batch in one transaction: on the first problem nothing is changed and the
     /// error names the file, line and field. Re-applying the same batch changes nothing.
     /// Nothing is ended: see [`Store::apply_with`] for whole releases.
@@ -433,19 +459,42 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut report = apply_in(&tx, batch)?;
+        // A dataset that holds nothing yet is imported as its baseline: everything is added,
+        // counted in the import row, not itemised.
+        let baseline: bool = !tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM entities WHERE dataset = ?1)
+                 OR EXISTS (SELECT 1 FROM relations WHERE dataset = ?1)
+                 OR EXISTS (SELECT 1 FROM listings WHERE dataset = ?1)",
+            [&batch.dataset],
+            |row| row.get(0),
+        )?;
+        let mut recorder = releases::Recorder {
+            on: self.record_changes && !baseline && !mode.dry_run,
+            rows: Vec::new(),
+        };
+        let mut report = apply_in(&tx, batch, &mut recorder)?;
         if let Some(day) = mode.release {
-            end_missing(&tx, batch, day, &mut report)?;
+            end_missing(&tx, batch, day, &mut report, &mut recorder)?;
         }
         if mode.dry_run {
             tx.rollback()?;
             return Ok(report);
         }
+        // A file imported again is logged again only when it changed something (an older
+        // release applied after a newer one): its changes need a release to belong to.
+        let seen: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM imports WHERE dataset = ?1 AND checksum = ?2)",
+            params![record.dataset, record.checksum],
+            |row| row.get(0),
+        )?;
+        if seen && report.is_unchanged() {
+            tx.commit()?;
+            return Ok(report);
+        }
         tx.execute(
             "INSERT INTO imports (dataset, format, path, checksum, imported_at, entities, relations, listings,
-                                  as_of, added, changed, ended)
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (dataset, checksum) DO NOTHING",
+                                  as_of, added, changed, ended, tracked, baseline)
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 record.dataset,
                 record.format,
@@ -458,35 +507,22 @@ impl Store {
                 report.added() as i64,
                 report.changed() as i64,
                 report.ended() as i64,
+                self.record_changes,
+                baseline,
             ],
         )?;
+        releases::write(&tx, tx.last_insert_rowid(), &recorder.rows)?;
         tx.commit()?;
         Ok(report)
     }
 
     /// The import log, newest first.
     pub fn imports(&self) -> Result<Vec<ImportLogEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT dataset, format, path, checksum, imported_at, as_of, entities, relations, listings,
-                    added, changed, ended
-             FROM imports ORDER BY iid DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ImportLogEntry {
-                dataset: r.get(0)?,
-                format: r.get(1)?,
-                path: r.get(2)?,
-                checksum: r.get(3)?,
-                imported_at: r.get(4)?,
-                as_of: r.get(5)?,
-                entities: r.get::<_, i64>(6)? as u64,
-                relations: r.get::<_, i64>(7)? as u64,
-                listings: r.get::<_, i64>(8)? as u64,
-                added: r.get::<_, i64>(9)? as u64,
-                changed: r.get::<_, i64>(10)? as u64,
-                ended: r.get::<_, i64>(11)? as u64,
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {} FROM imports i ORDER BY i.iid DESC",
+            releases::LOG_COLUMNS
+        ))?;
+        let rows = stmt.query_map([], releases::log_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -952,8 +988,15 @@ fn opt_str<T: ToString>(value: Option<T>) -> Option<String> {
 }
 
 /// The body of [`Store::apply`], inside its transaction.
-fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
+fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Recorder) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
+    // When changes are recorded, what the updates of this transaction change (an entity's
+    // name, aliases or identifiers; a listing or relation held again after a release ended
+    // it) is kept by triggers that fire for those few rows only: every fact's lookup stays
+    // its index's alone.
+    if recorder.on {
+        releases::watch_updates(tx)?;
+    }
     let mut find_eid = tx.prepare_cached("SELECT eid FROM entities WHERE id = ?1")?;
     let mut insert_entity = tx.prepare_cached(
         "INSERT INTO entities (id, schema, name, aliases, countries, identifiers, addresses,
@@ -999,6 +1042,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             let eid = tx.last_insert_rowid();
             search::add_names(tx, eid, e)?;
             added_eids.push(eid);
+            recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
             eids.insert(e.id.as_str(), eid);
             continue;
         }
@@ -1018,12 +1062,22 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
                 let eid = tx.last_insert_rowid();
                 search::add_names(tx, eid, e)?;
                 added_eids.push(eid);
+                recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                 eid
             }
         };
         eids.insert(e.id.as_str(), eid);
     }
     search::index_batch(tx, &added_eids, &changed_entities)?;
+    if recorder.on {
+        // The batch's last word on an entity is what it now holds.
+        let now: HashMap<i64, &Entity> = changed_entities.iter().copied().collect();
+        for (eid, name, aliases, identifiers) in releases::entity_updates(tx)? {
+            if let Some(e) = now.get(&eid) {
+                record_entity_change(recorder, eid, e, name, &aliases, &identifiers)?;
+            }
+        }
+    }
 
     let mut resolve = |origin: &crate::model::Origin, field: &str, id: &'_ str| -> Result<i64> {
         if let Some(eid) = eids.get(id) {
@@ -1085,6 +1139,10 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         };
         if first_import && inserted(insert())? {
             report.relations_added += 1;
+            recorder.push(releases::Pending {
+                rid: Some(tx.last_insert_rowid()),
+                ..releases::Pending::entity(ChangeKind::RelationAdded, source)
+            });
             continue;
         }
         let existing: Option<i64> = find_relation
@@ -1109,6 +1167,10 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             None => {
                 insert()?;
                 report.relations_added += 1;
+                recorder.push(releases::Pending {
+                    rid: Some(tx.last_insert_rowid()),
+                    ..releases::Pending::entity(ChangeKind::RelationAdded, source)
+                });
             }
         }
     }
@@ -1154,6 +1216,10 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
         };
         if first_listings && inserted(insert())? {
             report.listings_added += 1;
+            recorder.push(releases::Pending {
+                lid: Some(tx.last_insert_rowid()),
+                ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
+            });
             continue;
         }
         let existing: Option<i64> = find_listing
@@ -1174,10 +1240,65 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch) -> Result<ApplyReport> {
             None => {
                 insert()?;
                 report.listings_added += 1;
+                recorder.push(releases::Pending {
+                    lid: Some(tx.last_insert_rowid()),
+                    ..releases::Pending::entity(ChangeKind::ListingAdded, entity)
+                });
             }
         }
     }
+    if recorder.on {
+        releases::reopened(tx, recorder)?;
+    }
     Ok(report)
+}
+
+/// Records what an update of an existing entity changed that a reader of the list follows:
+/// its name, and aliases or identifiers it did not have (given its old name, aliases and
+/// identifiers as stored). Other fields (notes, addresses…) change with every re-wording and
+/// are left to the entity page.
+fn record_entity_change(
+    recorder: &mut releases::Recorder,
+    eid: i64,
+    e: &Entity,
+    name: String,
+    aliases: &str,
+    identifiers: &str,
+) -> Result<()> {
+    if name != e.name {
+        recorder.push(releases::Pending {
+            before: Some(name),
+            after: Some(e.name.clone()),
+            ..releases::Pending::entity(ChangeKind::EntityRenamed, eid)
+        });
+    }
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("entity {eid}: {e}"));
+    let old_aliases: Vec<String> = serde_json::from_str(aliases).map_err(corrupt)?;
+    let new_aliases: Vec<&String> = e.aliases.iter().filter(|a| !old_aliases.contains(a)).collect();
+    if !new_aliases.is_empty() {
+        recorder.push(releases::Pending {
+            after: Some(json(&new_aliases)),
+            ..releases::Pending::entity(ChangeKind::AliasesAdded, eid)
+        });
+    }
+    let old_identifiers: Vec<Identifier> = serde_json::from_str(identifiers).map_err(corrupt)?;
+    let new_identifiers: Vec<String> = e
+        .identifiers
+        .iter()
+        .filter(|i| {
+            !old_identifiers
+                .iter()
+                .any(|o| o.scheme == i.scheme && o.value == i.value)
+        })
+        .map(|i| format!("{} {}", i.scheme, i.value))
+        .collect();
+    if !new_identifiers.is_empty() {
+        recorder.push(releases::Pending {
+            after: Some(json(&new_identifiers)),
+            ..releases::Pending::entity(ChangeKind::IdentifiersAdded, eid)
+        });
+    }
+    Ok(())
 }
 
 /// Whether an insert tried before any lookup (a dataset's first import) went in: a unique-key
@@ -1192,23 +1313,46 @@ fn inserted(attempt: rusqlite::Result<usize>) -> Result<bool> {
 
 /// Gives every open relation and listing of the batch's dataset that the batch no longer holds
 /// an end date: `day`, or its start date when it started later (a window is never reversed).
-fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut ApplyReport) -> Result<()> {
+fn end_missing(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    day: Date,
+    report: &mut ApplyReport,
+    recorder: &mut releases::Recorder,
+) -> Result<()> {
     let day = day.to_string();
     let relation_keys: HashSet<String> = batch.relations.iter().map(|(_, r)| r.natural_key()).collect();
     let listing_keys: HashSet<String> = batch.listings.iter().map(|(_, l)| l.natural_key()).collect();
-    for (table, id, keys, counter) in [
-        ("relations", "rid", &relation_keys, &mut report.relations_ended),
-        ("listings", "lid", &listing_keys, &mut report.listings_ended),
+    // Entities whose facts ended, for the record: those the release no longer holds at all
+    // were removed from it.
+    let mut touched: Vec<i64> = Vec::new();
+    for (table, id, entity, keys, counter, change) in [
+        (
+            "relations",
+            "rid",
+            "source_eid",
+            &relation_keys,
+            &mut report.relations_ended,
+            ChangeKind::RelationEnded,
+        ),
+        (
+            "listings",
+            "lid",
+            "entity_eid",
+            &listing_keys,
+            &mut report.listings_ended,
+            ChangeKind::ListingEnded,
+        ),
     ] {
-        let gone: Vec<i64> = {
+        let gone: Vec<(i64, i64)> = {
             let mut stmt = tx.prepare(&format!(
-                "SELECT {id}, natural_key FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
+                "SELECT {id}, natural_key, {entity} FROM {table} WHERE dataset = ?1 AND end_date IS NULL"
             ))?;
             let mut rows = stmt.query([&batch.dataset])?;
             let mut gone = Vec::new();
             while let Some(row) = rows.next()? {
                 if !keys.contains(row.get_ref(1)?.as_str()?) {
-                    gone.push(row.get(0)?);
+                    gone.push((row.get(0)?, row.get(2)?));
                 }
             }
             gone
@@ -1216,8 +1360,34 @@ fn end_missing(tx: &Transaction<'_>, batch: &Batch, day: Date, report: &mut Appl
         let mut end = tx.prepare(&format!(
             "UPDATE {table} SET end_date = max(coalesce(start_date, ?2), ?2) WHERE {id} = ?1"
         ))?;
-        for key in gone {
-            *counter += end.execute(params![key, day])? as u64;
+        for (key, eid) in gone {
+            let ended = end.execute(params![key, day])? as u64;
+            *counter += ended;
+            if ended > 0 && recorder.on {
+                let (lid, rid) = if table == "listings" {
+                    (Some(key), None)
+                } else {
+                    (None, Some(key))
+                };
+                recorder.push(releases::Pending {
+                    lid,
+                    rid,
+                    ..releases::Pending::entity(change, eid)
+                });
+                touched.push(eid);
+            }
+        }
+    }
+    if !touched.is_empty() {
+        touched.sort_unstable();
+        touched.dedup();
+        let held: HashSet<&str> = batch.entities.iter().map(|(_, e)| e.id.as_str()).collect();
+        let mut id_of = tx.prepare_cached("SELECT id, dataset FROM entities WHERE eid = ?1")?;
+        for eid in touched {
+            let (id, dataset): (String, String) = id_of.query_row([eid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if dataset == batch.dataset && !held.contains(id.as_str()) {
+                recorder.push(releases::Pending::entity(ChangeKind::EntityRemoved, eid));
+            }
         }
     }
     Ok(())

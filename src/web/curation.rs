@@ -1,11 +1,11 @@
-//! Curation over HTTP: the forms' targets (each a thin handler over [`crate::curation`]) and
-//! the history of changes at `/changes`.
+//! Curation over HTTP: the forms' targets (each a thin handler over [`crate::curation`]); the
+//! history of curated changes is part of `/changes` (`web::changes`).
 //!
 //! Every write needs a signed-in session and its CSRF token ([`account::require`]). A write
 //! from a browser answers with a redirect back to the entity page (303); its JSON twin
 //! answers 201 with the recorded change.
 
-use super::account::{self, require};
+use super::account::require;
 use super::{AppError, Format, WebError};
 use crate::accounts::Session;
 use crate::curation::{self, CurationError, RelationInput};
@@ -13,11 +13,7 @@ use crate::engine::Engine;
 use crate::store::Change;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
-use serde::{Deserialize, Serialize};
-
-/// How many changes `/changes` lists, newest first.
-const CHANGES_SHOWN: u32 = 500;
+use serde::Deserialize;
 
 impl From<CurationError> for AppError {
     fn from(e: CurationError) -> AppError {
@@ -190,29 +186,5 @@ pub async fn revert(
         let change = curation::revert(&engine, &session.user, cid, &form.reason)?;
         let back = back_to(&change, &form.from);
         Ok((change, back))
-    })
-}
-
-#[derive(Template, Serialize)]
-#[template(path = "changes.html")]
-pub struct ChangesPage {
-    pub title: String,
-    pub changes: Vec<Change>,
-    pub viewer: Option<Session>,
-    pub data_version: i64,
-}
-
-pub async fn changes(
-    format: Format,
-    req: HttpRequest,
-    engine: web::Data<Engine>,
-) -> Result<HttpResponse, WebError> {
-    format.respond(|| {
-        Ok(ChangesPage {
-            title: "Changes".into(),
-            changes: engine.read(|store| store.changes(None, CHANGES_SHOWN))?,
-            viewer: account::viewer(&req, &engine)?,
-            data_version: engine.snapshot().data_version,
-        })
     })
 }

@@ -7,6 +7,7 @@
 
 mod account;
 mod assets;
+mod changes;
 mod curation;
 mod drawing;
 mod entity;
@@ -155,7 +156,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(account::login_form))
         .route("/login", web::post().to(account::login))
         .route("/logout", web::post().to(account::logout))
-        .route("/changes", web::get().to(curation::changes))
+        .route("/changes", web::get().to(changes::changes))
+        .route("/changes.csv", web::get().to(changes::csv))
+        .route("/changes.atom", web::get().to(changes::atom))
         .route("/changes/{id}/revert", web::post().to(curation::revert))
         .route("/xref", web::get().to(resolve::xref))
         .route("/xref/judge", web::post().to(resolve::judge))
