@@ -169,18 +169,29 @@ pub async fn changes(
     })
 }
 
+/// The query the CSV and the feed answer (the newest releases without `since`) and its report.
+/// Errors are a page, or JSON to a client that asks for it.
+fn asked_report(
+    format: Format,
+    engine: &Engine,
+    query: &ChangesQuery,
+) -> Result<(ChangeQuery, ChangeReport), WebError> {
+    let fail = |error| WebError { error, format };
+    let q = query.or_recent(engine).map_err(fail)?;
+    let report = engine
+        .read(|store| releases::report(store, &q))
+        .map_err(|e| fail(e.into()))?;
+    Ok((q, report))
+}
+
 /// `/changes.csv`: the itemised release changes (of the newest releases without `since`).
 pub async fn csv(
     format: Format,
     engine: web::Data<Engine>,
     query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, WebError> {
-    // Errors are a page, or JSON to a client that asks for it.
     let fail = |error| WebError { error, format };
-    let q = query.or_recent(&engine).map_err(fail)?;
-    let report = engine
-        .read(|store| releases::report(store, &q))
-        .map_err(|e| fail(e.into()))?;
+    let (q, report) = asked_report(format, &engine, &query)?;
     let mut body = Vec::new();
     releases::write_csv(&report, &mut body).map_err(|e| fail(AppError::Internal(e.to_string())))?;
     Ok(HttpResponse::Ok()
@@ -224,12 +235,8 @@ pub async fn atom(
     engine: web::Data<Engine>,
     query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, WebError> {
-    // Errors are a page, or JSON to a client that asks for it.
     let fail = |error| WebError { error, format };
-    let q = query.or_recent(&engine).map_err(fail)?;
-    let report = engine
-        .read(|store| releases::report(store, &q))
-        .map_err(|e| fail(e.into()))?;
+    let (q, report) = asked_report(format, &engine, &query)?;
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
     let entries: Vec<FeedEntry<'_>> = report
