@@ -6,7 +6,7 @@
 //! no sockets). A bench binary, not criterion: it prints p50 / p99 / max and page sizes.
 //!
 //! `cargo bench --bench hubs`. OWNERGRAPH_BENCH_ENTITIES changes the size; the store is cached
-//! as target/bench-data/synthetic-hubs-N.db (OWNERGRAPH_HUBS_DB names another one).
+//! as target/bench-data/synthetic-hubs2-N.db (OWNERGRAPH_HUBS_DB names another one).
 
 use actix_web::{test, web};
 use ownergraph::engine::Engine;

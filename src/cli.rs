@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -921,17 +921,32 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
                 dir.display()
             );
         }
-        for (format, path) in datasets {
-            // A directory named with its date is that day's release; the others (the 2019
-            // case, gathered over time) are partial imports.
-            let dir = if path.is_dir() {
-                path.as_path()
-            } else {
-                path.parent().unwrap_or(&path)
-            };
-            let release = import::release_date_of(dir).map(Some);
-            import_one(&mut store, format, &path, None, release, false, false)?;
-        }
+        // Read the next file on a second thread while this one is applied: reading is about
+        // half of each import, and the store takes one writer anyway.
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, receive) = std::sync::mpsc::sync_channel(1);
+            let reading = datasets.clone();
+            scope.spawn(move || {
+                for (format, path) in reading {
+                    // A refused send means the applier stopped at an error: stop too.
+                    if send.send(read_one(format, &path, None)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for ((_, path), read) in datasets.iter().zip(receive) {
+                // A directory named with its date is that day's release; the others (the 2019
+                // case, gathered over time) are partial imports.
+                let dir = if path.is_dir() {
+                    path.as_path()
+                } else {
+                    path.parent().unwrap_or(path)
+                };
+                let release = import::release_date_of(dir).map(Some);
+                apply_one(&mut store, path, read?, release, false, false)?;
+            }
+            Ok(())
+        })?;
         // Every list against every other, once all are in.
         crate::resolve::xref_and_merge(
             &mut store,
@@ -997,22 +1012,50 @@ fn import_one(
     dry_run: bool,
     verbose: bool,
 ) -> Result<(ApplyReport, String)> {
+    let read = read_one(format, path, dataset)?;
+    apply_one(store, path, read, release, dry_run, verbose)
+}
+
+/// A file read and checked, with how long that took.
+struct Read {
+    prepared: Prepared,
+    took: Duration,
+}
+
+/// The first half of [`import_one`]: reads and checks the file, applying nothing.
+fn read_one(format: Format, path: &Path, dataset: Option<&str>) -> Result<Read> {
     let started = Instant::now();
     let bar = read_progress(format, path);
     let prepared = import::read_with_progress(format, path, dataset, &|bytes| bar.set_position(bytes));
     bar.finish_and_clear();
+    Ok(Read {
+        prepared: prepared?,
+        took: started.elapsed(),
+    })
+}
+
+/// The second half of [`import_one`]: applies what [`read_one`] read, and reports.
+fn apply_one(
+    store: &mut Store,
+    path: &Path,
+    read: Read,
+    release: Option<Option<Date>>,
+    dry_run: bool,
+    verbose: bool,
+) -> Result<(ApplyReport, String)> {
+    let read_time = read.took;
+    let applying = Instant::now();
     let Prepared {
         batch,
         record,
         links,
         skipped,
         published,
-    } = prepared?;
+    } = read.prepared;
     let mode = ApplyMode {
         release: release.map(|day| day.or(published).unwrap_or_else(Date::today)),
         dry_run,
     };
-    let read_time = started.elapsed();
     let bar = progress(format!(
         "{} {} entities, {} relations, {} listings from {}",
         if mode.dry_run { "checking" } else { "applying" },
@@ -1024,7 +1067,7 @@ fn import_one(
     let report = store.apply_with(&batch, &record, mode);
     bar.finish_and_clear();
     let report = report?;
-    let elapsed = started.elapsed();
+    let elapsed = read_time + applying.elapsed();
     eprintln!(
         "{}: {} entities, {} relations, {} listings of dataset {}, read in {:.2?}, {} in {:.2?} ({:.0} entities/s)",
         path.display(),

@@ -9,9 +9,10 @@
 //! about 1% of parties listed across several lists, with dates. Its largest degree is about
 //! 100 at 1M entities. **Hubs** (the default): the flat world plus what real registers have
 //! (see [`HubParams`]): formation agents and nominee directors with power-law degrees of
-//! 1,000–80,000 links over a shelf of a quarter of the companies, the registered office of
-//! each formation agent shared by the companies it formed, a listed state holding company owning tens of thousands of companies, deep
-//! chains below it, cross-holdings and ownership rings.
+//! 1,000–80,000 links over a shelf of a quarter of the companies; the registered office of
+//! each formation agent, an `Address` node the agent and the companies it formed all have; a
+//! listed state holding company owning tens of thousands of companies, deep chains below it,
+//! cross-holdings and ownership rings.
 
 use crate::model::{
     Batch, Confidence, Date, Entity, Listing, Origin, Pct, Relation, RelationKind, Schema, Share,
@@ -425,9 +426,10 @@ impl HubParams {
         }
     }
 
-    /// Entities the hub layer adds: the agents and the state holding company.
+    /// Entities the hub layer adds: the agents, the registered offices of the formation agents
+    /// (odd ranks) and the state holding company.
     pub fn entities(&self) -> usize {
-        self.agents + 1
+        self.agents + self.agents.div_ceil(2) + 1
     }
 
     /// The number of companies the agent of `rank` (1-based) is director of.
@@ -442,6 +444,11 @@ pub const MIN_HUB_ENTITIES: usize = 1_000;
 
 /// The id of the state holding company of the hub shape.
 pub const STATE_HOLDING: &str = "syn-state-holding";
+
+/// The id of the registered office of the formation agent of `rank`.
+fn address_id(rank: usize) -> String {
+    format!("syn-address-{rank}")
+}
 
 /// Adds the hub layer to a flat world (see [`HubParams`]).
 fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
@@ -487,12 +494,6 @@ fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
             );
             let mut agent = Entity::new(&id, Schema::Company, &name, &dataset);
             agent.notes = Some("synthetic formation agent: director of the companies it formed, which share its registered office".into());
-            agent.addresses.push(format!(
-                "{} {} Road, Suite {rank}, {} Business Centre",
-                rng.random_range(1..300),
-                pick(&mut rng, NOUNS),
-                pick(&mut rng, ADJECTIVES)
-            ));
             agent
         } else {
             let name = format!("{} {}", pick(&mut rng, FIRST_NAMES), pick(&mut rng, LAST_NAMES));
@@ -504,8 +505,25 @@ fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
             .countries
             .push(pick(&mut rng, &["GB", "CY", "HK", "AE", "SG"]).to_string());
         agent.confidence = Some(Confidence::M);
-        let office = agent.addresses.first().cloned();
+        // A formation agent's registered office: an address node that it and every company it
+        // formed are at, as in a real register.
+        let office = formation.then(|| {
+            let text = format!(
+                "{} {} Road, Suite {rank}, {} Business Centre",
+                rng.random_range(1..300),
+                pick(&mut rng, NOUNS),
+                pick(&mut rng, ADJECTIVES)
+            );
+            let mut office = Entity::new(&address_id(rank), Schema::Address, &text, &dataset);
+            office.countries = agent.countries.clone();
+            office.notes = Some("synthetic registered office".into());
+            office
+        });
         batch.entities.push((origin.clone(), agent));
+        if let Some(office) = office {
+            relate(&mut rng, &id, &office.id, RelationKind::HasAddress, None);
+            batch.entities.push((origin.clone(), office));
+        }
         let degree = p.degree(rank).min(shelf.len());
         for at in rand::seq::index::sample(&mut rng, shelf.len(), degree) {
             let company = shelf[at];
@@ -516,8 +534,14 @@ fn add_hubs(batch: &mut Batch, p: &HubParams, seed: u64) {
                 RelationKind::DirectorOf,
                 None,
             );
-            if let Some(office) = &office {
-                batch.entities[company].1.addresses.push(office.clone());
+            if formation {
+                relate(
+                    &mut rng,
+                    &format!("syn-{company}"),
+                    &address_id(rank),
+                    RelationKind::HasAddress,
+                    None,
+                );
             }
         }
     }
@@ -836,20 +860,36 @@ mod tests {
                 .count()
         };
         assert_eq!(agent_links("syn-hub-1"), p.degree(1));
-        // A formation agent's companies share its registered office.
+        // A formation agent and the companies it formed are at its registered office, an
+        // address node; a nominee director has none.
         let office = &batch
             .entities
             .iter()
-            .find(|(_, e)| e.id == "syn-hub-1")
+            .find(|(_, e)| e.id == "syn-address-1")
             .unwrap()
-            .1
-            .addresses[0];
-        let sharing = batch
+            .1;
+        assert_eq!(office.schema, Schema::Address);
+        let at_office: std::collections::BTreeSet<&str> = batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.target == office.id && r.kind == RelationKind::HasAddress)
+            .map(|(_, r)| r.source.as_str())
+            .collect();
+        let mut formed: std::collections::BTreeSet<&str> = batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.source == "syn-hub-1" && r.kind == RelationKind::DirectorOf)
+            .map(|(_, r)| r.target.as_str())
+            .collect();
+        formed.insert("syn-hub-1");
+        assert_eq!(at_office, formed);
+        assert!(!batch.entities.iter().any(|(_, e)| e.id == "syn-address-2"));
+        let addresses = batch
             .entities
             .iter()
-            .filter(|(_, e)| e.addresses.contains(office))
+            .filter(|(_, e)| e.schema == Schema::Address)
             .count();
-        assert_eq!(sharing, p.degree(1) + 1);
+        assert_eq!(addresses, p.agents.div_ceil(2));
 
         // The state group: listed, owning its companies, every company's known shares <= 100%.
         let owned = batch

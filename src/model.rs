@@ -16,10 +16,13 @@ pub enum Schema {
     Person,
     Vessel,
     Airplane,
+    /// A place parties are registered or reached at, shared by many of them (a formation
+    /// agent's registered office): a node so that the sharing is a link one can walk.
+    Address,
 }
 
 impl Schema {
-    pub const ALL: [Schema; 7] = [
+    pub const ALL: [Schema; 8] = [
         Schema::Company,
         Schema::Organization,
         Schema::PublicBody,
@@ -27,6 +30,7 @@ impl Schema {
         Schema::Person,
         Schema::Vessel,
         Schema::Airplane,
+        Schema::Address,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Schema {
             Schema::Person => "Person",
             Schema::Vessel => "Vessel",
             Schema::Airplane => "Airplane",
+            Schema::Address => "Address",
         }
     }
 }
@@ -53,6 +58,7 @@ impl Schema {
             Schema::Person => ("person", "people"),
             Schema::Vessel => ("vessel", "vessels"),
             Schema::Airplane => ("airplane", "airplanes"),
+            Schema::Address => ("address", "addresses"),
         };
         if count == 1 {
             one
@@ -100,10 +106,13 @@ pub enum RelationKind {
     /// Two parties acting together (a joint arrangement, e.g. a voting pact): UK OFSI aggregates
     /// their holdings. Carries no equity of its own; direction has no meaning.
     JointArrangement,
+    /// The source is registered or reached at the target, an [`Schema::Address`]. Carries no
+    /// control: a shared address is a lead, not a tie.
+    HasAddress,
 }
 
 impl RelationKind {
-    pub const ALL: [RelationKind; 9] = [
+    pub const ALL: [RelationKind; 10] = [
         RelationKind::Owns,
         RelationKind::Controls,
         RelationKind::SubordinateOf,
@@ -113,6 +122,7 @@ impl RelationKind {
         RelationKind::AssociateOf,
         RelationKind::LinkedTo,
         RelationKind::JointArrangement,
+        RelationKind::HasAddress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +136,7 @@ impl RelationKind {
             RelationKind::AssociateOf => "associate_of",
             RelationKind::LinkedTo => "linked_to",
             RelationKind::JointArrangement => "joint_arrangement",
+            RelationKind::HasAddress => "has_address",
         }
     }
 
@@ -141,6 +152,7 @@ impl RelationKind {
             RelationKind::AssociateOf => "is associate of",
             RelationKind::LinkedTo => "is linked to",
             RelationKind::JointArrangement => "acts jointly with",
+            RelationKind::HasAddress => "has address",
         }
     }
 
@@ -156,6 +168,7 @@ impl RelationKind {
             RelationKind::AssociateOf => "are associates of",
             RelationKind::LinkedTo => "are linked to",
             RelationKind::JointArrangement => "act jointly with",
+            RelationKind::HasAddress => "have address",
         }
     }
 
@@ -171,6 +184,7 @@ impl RelationKind {
             RelationKind::AssociateOf => "is associate of",
             RelationKind::LinkedTo => "is linked from",
             RelationKind::JointArrangement => "acts jointly with",
+            RelationKind::HasAddress => "is the address of",
         }
     }
 
@@ -619,6 +633,7 @@ pub mod prop {
                 Schema::Person => PERSON.contains(&property) || LEGAL.contains(&property),
                 Schema::Vessel => VESSEL.contains(&property),
                 Schema::Airplane => AIRPLANE.contains(&property),
+                Schema::Address => false,
                 Schema::Company | Schema::Organization | Schema::PublicBody | Schema::LegalEntity => {
                     LEGAL.contains(&property)
                 }

@@ -549,3 +549,73 @@ async fn search_and_screening_for_hub_names_stay_bounded() {
         assert!(body.len() < PAGE_BOUND, "{uri}: {} bytes", body.len());
     }
 }
+
+/// The generator's hub world (synthetic, `generate --shape hubs`, 20,000 entities): a formation
+/// agent's registered office is an address node that the agent and every company it formed
+/// have, so "who else is at this address" is one walk, with exact counts on a bounded page.
+#[actix_web::test]
+async fn a_registered_office_is_a_node_its_companies_share() {
+    use ownergraph::generate::{generate_shaped, HubParams, Shape};
+    let (_dir, engine) = common::empty_engine();
+    let entities = 20_000;
+    let batch = generate_shaped(entities, 7, Shape::Hubs);
+    let record = ImportRecord {
+        dataset: batch.dataset.clone(),
+        format: "generate".into(),
+        path: "generated".into(),
+        checksum: "seed-7".into(),
+    };
+    engine
+        .apply(&batch, &record)
+        .expect("the generated world applies");
+    let engine = Arc::new(engine);
+    let formed = HubParams::for_entities(entities).degree(1);
+
+    let (status, body) = get(&engine, "/entities/syn-address-1", true).await;
+    assert_eq!(status, 200);
+    assert!(body.len() < PAGE_BOUND, "address JSON is {} bytes", body.len());
+    let office: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(office["entity"]["schema"], "Address");
+    let at = group(&office, "has_address-in");
+    assert_eq!(at["total"], formed + 1, "the agent and the companies it formed");
+    assert_eq!(at["label"], "is the address of");
+    let (_, html) = get(&engine, "/entities/syn-address-1", false).await;
+    assert!(html.len() < PAGE_BOUND);
+    assert!(
+        html.contains(&format!("{} relations", common_count(formed + 1))),
+        "exact count"
+    );
+
+    // From a company the agent formed (and no other formation agent did), depth 2 over
+    // addresses alone reaches everyone at its office.
+    let offices = |id: &str| {
+        batch
+            .relations
+            .iter()
+            .filter(|(_, r)| r.source == id && r.kind == RelationKind::HasAddress)
+            .count()
+    };
+    let company = batch
+        .relations
+        .iter()
+        .filter(|(_, r)| r.source == "syn-hub-1" && r.kind == RelationKind::DirectorOf)
+        .map(|(_, r)| r.target.clone())
+        .find(|c| offices(c) == 1)
+        .unwrap();
+    let walk = json(
+        &engine,
+        &format!("/entities/{company}/graph?depth=2&kinds=has_address"),
+    )
+    .await;
+    assert_eq!(
+        walk["reached"],
+        formed + 2,
+        "the company, the office, and everyone else there"
+    );
+    let groups = walk["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["via"], "syn-address-1");
+    assert_eq!(groups[0]["kind"], "has_address");
+    // Only the nominee directors' even ranks have no office.
+    let (status, _) = get(&engine, "/entities/syn-address-2", true).await;
+    assert_eq!(status, 404);
+}

@@ -47,13 +47,10 @@ fn ftm_reads_things_links_sanctions_and_counts_the_rest() {
     let prepared = import::read(Format::Ftm, &path, None).unwrap();
     assert_eq!(prepared.batch.dataset, "hikvision");
     let skipped: Vec<_> = prepared.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(
-        skipped,
-        vec![("Address", 1), ("Ownership → Security", 1), ("Security", 1)]
-    );
+    assert_eq!(skipped, vec![("Ownership → Security", 1), ("Security", 1)]);
     assert_eq!(
         prepared.batch.entities.len(),
-        5,
+        6,
         "the Person split over two lines is one"
     );
 
@@ -65,7 +62,7 @@ fn ftm_reads_things_links_sanctions_and_counts_the_rest() {
             report.relations_added,
             report.listings_added
         ),
-        (5, 5, 2)
+        (6, 6, 2)
     );
 
     let hik = engine.read(|s| s.entity_detail("cn-hikvision")).unwrap().unwrap();
@@ -97,6 +94,23 @@ fn ftm_reads_things_links_sanctions_and_counts_the_rest() {
         .find(|v| v.other_id == "cn-hu-yangzhong")
         .unwrap();
     assert_eq!(ceo.relation.kind, RelationKind::DirectorOf);
+    // The Address it names is a node it is linked to, named by its text.
+    let at = hik
+        .outgoing
+        .iter()
+        .find(|v| v.relation.kind == RelationKind::HasAddress)
+        .expect("the addressEntity is a relation");
+    assert_eq!(at.other_id, "addr-hikvision");
+    let office = engine
+        .read(|s| s.entity_detail("addr-hikvision"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(office.entity.schema, Schema::Address);
+    assert_eq!(
+        office.entity.name,
+        "No. 555 Qianmo Road, Binjiang District, Hangzhou"
+    );
+    assert_eq!(office.entity.countries, vec!["cn"]);
     assert_eq!(ceo.relation.start_date, None, "a year alone is no day");
     assert_eq!(
         ceo.relation.notes.as_deref(),
@@ -140,6 +154,50 @@ fn ftm_reads_things_links_sanctions_and_counts_the_rest() {
 }
 
 #[test]
+fn ftm_addresses_are_nodes_named_by_their_text_or_parts() {
+    let text = [
+        r#"{"id": "a1", "schema": "Address", "properties": {"street": ["1 Qianmo Road"], "city": ["Hangzhou"], "country": ["cn"]}}"#,
+        r#"{"id": "c1", "schema": "Company", "properties": {"name": ["Alpha"], "addressEntity": ["a1"]}}"#,
+        r#"{"id": "c2", "schema": "Company", "properties": {"name": ["Beta"], "addressEntity": ["a1", "a1"]}}"#,
+    ]
+    .join("\n");
+    let (_dir, path) = write_temp("addresses.ftm.json", &text);
+    let prepared = import::read(Format::Ftm, &path, None).unwrap();
+    let address = &prepared.batch.entities[0].1;
+    assert_eq!(
+        (address.schema, address.name.as_str()),
+        (Schema::Address, "1 Qianmo Road, Hangzhou")
+    );
+    let at: Vec<_> = prepared
+        .batch
+        .relations
+        .iter()
+        .map(|(_, r)| (r.source.as_str(), r.kind, r.target.as_str()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            ("c1", RelationKind::HasAddress, "a1"),
+            ("c2", RelationKind::HasAddress, "a1")
+        ],
+        "one relation per party and address"
+    );
+    // Written back, the address is the parties' addressEntity again, not a link.
+    let (_dir, engine) = empty_engine();
+    engine.apply(&prepared.batch, &prepared.record).unwrap();
+    let mut out = Vec::new();
+    let extract = engine.read(|s| s.extract_all()).unwrap();
+    ownergraph::export::ftm::write(&extract, &mut out).unwrap();
+    let written = String::from_utf8(out).unwrap();
+    assert!(written.contains(r#""addressEntity":["a1"]"#), "{written}");
+    assert!(
+        written.contains(r#""full":["1 Qianmo Road, Hangzhou"]"#),
+        "{written}"
+    );
+    assert!(!written.contains("UnknownLink"), "{written}");
+}
+
+#[test]
 fn ftm_errors_name_file_line_field_and_change_nothing() {
     let good = std::fs::read_to_string(fixture("ftm/hikvision.ftm.json")).unwrap();
     let lines: Vec<&str> = good.lines().collect();
@@ -151,6 +209,8 @@ fn ftm_errors_name_file_line_field_and_change_nothing() {
         (1, "{\"id\": \"o\", \"schema\": \"Ownership\", \"properties\": {\"owner\": [\"nobody\"], \"asset\": [\"cn-cethik\"]}}", ":1: source: unknown entity id \"nobody\""),
         (4, "{\"id\": \"cn-cetc\", \"schema\": \"Company\", \"properties\": {\"country\": [\"cn\"]}}", ":4: properties.name: missing"),
         (4, "{\"id\": \"cn cetc\", \"schema\": \"Company\", \"properties\": {\"name\": [\"CETC\"]}}", ":4: id: \"cn cetc\" contains ' '"),
+        (13, "{\"id\": \"addr-hikvision\", \"schema\": \"Address\", \"properties\": {\"country\": [\"cn\"]}}", ":13: properties.full: missing"),
+        (4, "{\"id\": \"cn-cetc\", \"schema\": \"Company\", \"properties\": {\"name\": [\"CETC\"], \"addressEntity\": [\"nowhere\"]}}", "unknown entity id \"nowhere\""),
     ] {
         let mut edited = lines.clone();
         edited[line - 1] = replacement;
@@ -548,7 +608,7 @@ fn dry_run_checks_and_counts_but_changes_nothing() {
         dry_run: true,
     };
     let report = import(&engine, Format::Ftm, &fixture("ftm/hikvision.ftm.json"), dry).unwrap();
-    assert_eq!(report.entities_added, 5);
+    assert_eq!(report.entities_added, 6, "five parties and an address");
     assert_eq!(counts(&engine), before);
     assert_eq!(engine.snapshot().data_version, version);
     assert!(engine

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pages over HTTP (real sockets, release build) on the hub-shaped synthetic world of ENTITIES
 # (default 1,000,000; `generate --shape hubs --seed 42`, cached as
-# target/bench-data/synthetic-hubs-N.db, the file `cargo bench --bench hubs` uses): entity,
+# target/bench-data/synthetic-hubs2-N.db, the file `cargo bench --bench hubs` uses): entity,
 # graph, paths and exposure pages and their JSON, from random starts and from next to the 100
 # largest hubs, timed one request at a time by bench/http/hubs.py. Prints one markdown table.
 #
@@ -14,7 +14,7 @@ target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --locked --quiet
 bin="$target/release/ownergraph"
 mkdir -p "$target/bench-data"
-db="$target/bench-data/synthetic-hubs-$entities.db"
+db="$target/bench-data/synthetic-hubs2-$entities.db"
 if [ ! -e "$db" ]; then
   "$bin" generate --db "$db.partial" --entities "$entities" --seed 42 --shape hubs
   mv "$db.partial" "$db"

@@ -63,12 +63,12 @@ pub fn synthetic_shape() -> Shape {
 pub fn synthetic_db_path(entities: usize) -> PathBuf {
     bench_dir().join(match synthetic_shape() {
         Shape::Flat => format!("synthetic-{entities}.db"),
-        Shape::Hubs => format!("synthetic-hubs-{entities}.db"),
+        Shape::Hubs => format!("synthetic-hubs2-{entities}.db"),
     })
 }
 
 /// The synthetic store of `entities` entities (seed 42, [`synthetic_shape`]), generated once
-/// and reused: `synthetic-N.db` (flat) or `synthetic-hubs-N.db`.
+/// and reused: `synthetic-N.db` (flat) or `synthetic-hubs2-N.db` (the 2 since addresses became nodes).
 pub fn synthetic_db(entities: usize) -> PathBuf {
     let shape = synthetic_shape();
     let path = synthetic_db_path(entities);

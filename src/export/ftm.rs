@@ -98,6 +98,7 @@ fn identifier_properties(schema: Schema) -> &'static [&'static str] {
         Schema::Person => PERSON,
         Schema::Vessel => &["registrationNumber", "imoNumber", "mmsi", "callSign"],
         Schema::Airplane => &["registrationNumber", "serialNumber", "icaoCode"],
+        Schema::Address => &[],
     }
 }
 
@@ -133,7 +134,7 @@ fn identifier_property(schema: Schema, identifier: &Identifier) -> &'static str 
 }
 
 fn is_legal_entity(schema: Schema) -> bool {
-    !matches!(schema, Schema::Vessel | Schema::Airplane)
+    !matches!(schema, Schema::Vessel | Schema::Airplane | Schema::Address)
 }
 
 fn is_organization(schema: Schema) -> bool {
@@ -197,9 +198,20 @@ fn line(out: &mut impl Write, id: &str, schema: &str, props: Props, dataset: &st
     out.write_all(b"\n")
 }
 
-fn entity_line(out: &mut impl Write, e: &Entity) -> std::io::Result<()> {
+fn entity_line(out: &mut impl Write, e: &Entity, addresses: &[&str]) -> std::io::Result<()> {
     let mut p = Props::new();
-    p.add("name", &e.name);
+    // An Address has its text, not a name.
+    p.add(
+        if e.schema == Schema::Address {
+            "full"
+        } else {
+            "name"
+        },
+        &e.name,
+    );
+    for address in addresses {
+        p.add("addressEntity", address);
+    }
     for alias in &e.aliases {
         p.add("alias", alias);
     }
@@ -315,10 +327,20 @@ pub fn write(extract: &Extract, out: &mut impl Write) -> std::io::Result<()> {
         .iter()
         .map(|e| (e.id.as_str(), e.schema))
         .collect();
-    for e in &extract.entities {
-        entity_line(out, e)?;
+    // FollowTheMoney states an address as the `addressEntity` of the party at it, not as a
+    // link: those relations are written on their source's line.
+    let is_address_of = |r: &Relation| {
+        r.kind == RelationKind::HasAddress && schemata.get(r.target.as_str()) == Some(&Schema::Address)
+    };
+    let mut addresses: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in extract.relations.iter().filter(|r| is_address_of(r)) {
+        addresses.entry(&r.source).or_default().push(&r.target);
     }
-    for r in &extract.relations {
+    for e in &extract.entities {
+        let at = addresses.get(e.id.as_str()).map_or(&[][..], Vec::as_slice);
+        entity_line(out, e, at)?;
+    }
+    for r in extract.relations.iter().filter(|r| !is_address_of(r)) {
         relation_line(out, r, &schemata)?;
     }
     for l in &extract.listings {

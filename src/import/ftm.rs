@@ -243,10 +243,36 @@ pub fn kind_from_role(role: &str) -> Option<(RelationKind, Option<Share>)> {
     })
 }
 
+/// The parts of an `Address` that make its text when `full` is missing, in reading order.
+const ADDRESS_PARTS: &[&str] = &[
+    "street",
+    "street2",
+    "postOfficeBox",
+    "city",
+    "postalCode",
+    "region",
+    "state",
+];
+
 fn to_entity(p: &Pending, schema: Schema, dataset: &str) -> Result<Entity, InputError> {
     let props = &p.properties;
     let name = match first(props, "name") {
         Some(name) => name.to_string(),
+        // An Address is named by its text (`full`) or its parts.
+        None if schema == Schema::Address => {
+            let parts: Vec<&str> = ADDRESS_PARTS.iter().filter_map(|k| first(props, k)).collect();
+            match first(props, "full") {
+                Some(full) => full.to_string(),
+                None if !parts.is_empty() => parts.join(", "),
+                None => {
+                    return Err(InputError::new(
+                        &p.origin,
+                        "properties.full",
+                        "missing; an Address needs its text (full) or its parts (street, city…)",
+                    ))
+                }
+            }
+        }
         None => {
             let parts: Vec<&str> = ["firstName", "middleName", "lastName"]
                 .iter()
@@ -573,6 +599,26 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
     // A link or sanction naming an entity of an unmodelled schema is counted, not applied.
     let unmodelled = |ids: &[&str]| ids.iter().find_map(|id| other_schema.get(*id).cloned());
     let mut relation_at: HashMap<String, usize> = HashMap::new();
+    // A thing's `addressEntity` names the Address it is at: a relation, so the parties
+    // sharing one address are linked through it.
+    for p in &things {
+        for address in all(&p.properties, "addressEntity") {
+            check_id(&p.origin, "properties.addressEntity", address)?;
+            if let Some(other) = unmodelled(&[address]) {
+                *summary
+                    .skipped
+                    .entry(format!("addressEntity → {other}"))
+                    .or_default() += 1;
+                continue;
+            }
+            let relation = Relation::new(&p.id, address, RelationKind::HasAddress, &dataset);
+            if relation_at.contains_key(&relation.natural_key()) {
+                continue;
+            }
+            relation_at.insert(relation.natural_key(), batch.relations.len());
+            batch.relations.push((p.origin.clone(), relation));
+        }
+    }
     for (p, link) in &links {
         for relation in to_relations(p, link, &dataset)? {
             if let Some(other) = unmodelled(&[&relation.source, &relation.target]) {

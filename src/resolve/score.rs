@@ -78,16 +78,18 @@ pub const AUTO_MIN_NAME: f64 = 0.70;
 pub const AUTO_MIN_RAW: f64 = 1.14;
 
 /// Kinds of party that can be one party: people only with people, vessels with vessels,
-/// aircraft with aircraft; every kind of organisation with every other.
+/// aircraft with aircraft; every kind of organisation with every other. An address is a
+/// place, not a party: never one party with anything.
 fn compatible(a: Schema, b: Schema) -> bool {
     use Schema::*;
     let kind = |s: Schema| match s {
-        Person => 0,
-        Vessel => 1,
-        Airplane => 2,
-        Company | Organization | PublicBody | LegalEntity => 3,
+        Person => Some(0),
+        Vessel => Some(1),
+        Airplane => Some(2),
+        Company | Organization | PublicBody | LegalEntity => Some(3),
+        Address => None,
     };
-    kind(a) == kind(b)
+    kind(a).is_some() && kind(a) == kind(b)
 }
 
 /// Similarity of two names, without their legal forms (at either end: "JSC 558 Aircraft Repair

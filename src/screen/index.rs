@@ -3,6 +3,7 @@
 //! names a second, where a round trip through SQLite's FTS per name would take milliseconds.
 
 use crate::graph::Snapshot;
+use crate::model::Schema;
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 
@@ -47,6 +48,10 @@ impl NameIndex {
             let Some(node) = snapshot.find(id) else {
                 return; // written after this snapshot was loaded: the next one has it
             };
+            // An address is a place, not a party one screens against.
+            if snapshot.node(node).schema == Schema::Address {
+                return;
+            }
             // A party of several records has every record's countries.
             let kept: &mut Vec<String> = countries.entry(node).or_default();
             for country in entity_countries {

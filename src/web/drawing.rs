@@ -112,7 +112,8 @@ fn upper_lower(edge: &EdgeIn) -> Option<(usize, usize)> {
         RelationKind::FamilyOf
         | RelationKind::AssociateOf
         | RelationKind::LinkedTo
-        | RelationKind::JointArrangement => None,
+        | RelationKind::JointArrangement
+        | RelationKind::HasAddress => None,
     }
 }
 

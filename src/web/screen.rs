@@ -151,7 +151,7 @@ pub struct MatchPage {
     /// Best first; empty until a name is given.
     pub candidates: Vec<CandidateView>,
     #[serde(skip)]
-    pub schemas: [Schema; 7],
+    pub schemas: [Schema; Schema::ALL.len()],
     pub data_version: i64,
 }
 

@@ -3,7 +3,8 @@
 - The FollowTheMoney export loads line by line with followthemoney's own model
   (`model.get_proxy`, values cleaned by followthemoney), every property exists in its schema,
   every entity reference points at an entity of the file whose schema fits the property's range,
-  and the counts of things, links and sanctions match the database.
+  and the counts of things, links and sanctions match the database (a `has_address` relation is
+  its party's `addressEntity`, not a link).
 - The GraphML export loads with `networkx.read_graphml` with as many nodes and edges as the
   database has entities and relations.
 
@@ -23,7 +24,7 @@ import networkx
 def check_ftm(path, stats):
     problems = []
     proxies = {}
-    things = links = sanctions = 0
+    things = links = sanctions = addressed = 0
     dropped = 0
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -37,6 +38,7 @@ def check_ftm(path, stats):
             kept = sum(len(v) for v in proxy.properties.values())
             dropped += raw - kept
             proxies[proxy.id] = proxy
+            addressed += len(proxy.get("addressEntity", quiet=True))
             if proxy.schema.name == "Sanction":
                 sanctions += 1
             elif proxy.schema.edge:
@@ -55,13 +57,15 @@ def check_ftm(path, stats):
                     f"{proxy.schema.name} {proxy.id}: {prop.name} is a {prop.range.name}, "
                     f"but {value} is a {target.schema.name}"
                 )
-    counts = (things, links, sanctions)
+    counts = (things, links + addressed, sanctions)
     expected = (stats["entities"], stats["relations"], stats["listings"])
     if counts != expected:
-        problems.append(f"things, links, sanctions = {counts}; the database has {expected}")
+        problems.append(f"things, links + addressEntity, sanctions = {counts}; the database has {expected}")
+    if addressed != stats["by_kind"].get("has_address", 0):
+        problems.append(f"{addressed} addressEntity values; the database has {stats['by_kind']} relations")
     print(
         f"ftm: {len(proxies)} entities read by followthemoney ({things} things, {links} links, "
-        f"{sanctions} sanctions); {dropped} values dropped by followthemoney's cleaning"
+        f"{addressed} addressEntity, {sanctions} sanctions); {dropped} values dropped by followthemoney's cleaning"
     )
     return problems
 
