@@ -10,7 +10,8 @@
 //! transaction has committed.
 //!
 //! `cargo bench --bench import` (`OWNERGRAPH_BENCH_RUNS`, default 5; `OWNERGRAPH_BENCH_ONLY`,
-//! a format name such as `un-xml`, runs that format's imports alone, for profiling).
+//! a format name such as `un-xml`, runs that format's imports alone, for profiling; `bundled`
+//! the bundled build alone).
 
 mod common;
 
@@ -302,7 +303,7 @@ fn main() {
         );
     }
 
-    if only.is_some() {
+    if only.as_deref().is_some_and(|f| f != "bundled") {
         return;
     }
     // The bundled default database, as `serve` builds it on a fresh start (graph load included).
