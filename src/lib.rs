@@ -4,6 +4,7 @@
 //! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
 
 pub mod accounts;
+pub mod as_of;
 pub mod cli;
 pub mod curation;
 pub mod engine;
