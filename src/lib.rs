@@ -21,6 +21,7 @@ pub mod relation_groups;
 pub mod releases;
 pub mod resolve;
 pub mod screen;
+pub mod screenings;
 pub mod search;
 pub mod store;
 pub mod web;

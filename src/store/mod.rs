@@ -27,10 +27,12 @@ mod ops;
 mod relation_pages;
 mod releases;
 mod resolve;
+mod screenings;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
+pub use screenings::{NewScreening, ScreeningRow};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
