@@ -11,10 +11,8 @@
 //! input is the one screened.
 
 use crate::engine::Engine;
-use crate::exposure::RegimeId;
-use crate::model::Date;
 use crate::screen::batch::{self, Input, Options, Screened};
-use crate::store::{ImportLogEntry, NewScreening, ScreeningRow, StoreError};
+use crate::store::{ImportLogEntry, Screening, ScreeningData, ScreeningMeta, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -140,59 +138,34 @@ impl Results {
     }
 }
 
-/// A record as read back.
+/// A record as read back: what it says of its screen, the releases it ran on, its results.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    pub id: i64,
-    pub created_at: String,
-    /// A user's name, or [`CLI`].
-    pub created_by: String,
-    pub source: String,
-    pub file_name: String,
-    pub input_sha256: String,
-    /// Data rows in the input, read or not.
-    pub input_rows: u64,
-    pub regime: RegimeId,
-    pub as_of: Date,
-    pub threshold: f64,
-    pub all_matches: bool,
-    pub data_version: i64,
+    #[serde(flatten)]
+    pub meta: ScreeningMeta,
     pub releases: Vec<ReleaseRef>,
     pub results: Results,
-    pub screened: u64,
-    pub matched: u64,
 }
 
 impl Record {
     pub fn options(&self) -> Options {
+        let s = &self.meta.screening;
         Options {
-            regime: self.regime,
-            as_of: self.as_of,
-            threshold: self.threshold,
-            all_matches: self.all_matches,
+            regime: s.regime,
+            as_of: s.as_of,
+            threshold: s.threshold,
+            all_matches: s.all_matches,
         }
     }
 
-    fn from_row(row: ScreeningRow) -> Result<Record, StoreError> {
-        let corrupt =
-            |what: &str, e: String| StoreError::Corrupt(format!("screening {}: {what}: {e}", row.sid));
+    fn new(meta: ScreeningMeta, data: ScreeningData) -> Result<Record, StoreError> {
+        let corrupt = |what: &str, e: serde_json::Error| {
+            StoreError::Corrupt(format!("screening {}: {what}: {e}", meta.id))
+        };
         Ok(Record {
-            regime: row.regime.parse().map_err(|e| corrupt("regime", e))?,
-            as_of: row.as_of.parse().map_err(|e| corrupt("as_of", e))?,
-            releases: serde_json::from_str(&row.releases).map_err(|e| corrupt("releases", e.to_string()))?,
-            results: serde_json::from_str(&row.results).map_err(|e| corrupt("results", e.to_string()))?,
-            id: row.sid,
-            created_at: row.created_at,
-            created_by: row.created_by,
-            source: row.source,
-            file_name: row.file_name,
-            input_sha256: row.input_sha256,
-            input_rows: row.input_rows,
-            threshold: row.threshold,
-            all_matches: row.all_matches,
-            data_version: row.data_version,
-            screened: row.screened,
-            matched: row.matched,
+            releases: serde_json::from_str(&data.releases).map_err(|e| corrupt("releases", e))?,
+            results: serde_json::from_str(&data.results).map_err(|e| corrupt("results", e))?,
+            meta,
         })
     }
 }
@@ -222,24 +195,25 @@ pub fn keep(
 ) -> Result<i64, StoreError> {
     let results = Results::of(input, screened);
     let options = &screened.options;
-    let new = NewScreening {
+    let new = Screening {
         created_by: by.to_string(),
         source: source.as_str().to_string(),
         file_name: input.file.to_string(),
         input_sha256: sha256_hex(bytes),
-        input: bytes.to_vec(),
         input_rows: input.rows_seen as u64,
-        regime: options.regime.as_str().to_string(),
-        as_of: options.as_of.to_string(),
+        regime: options.regime,
+        as_of: options.as_of,
         threshold: options.threshold,
         all_matches: options.all_matches,
         data_version: screened.data_version,
-        releases: json(&releases_held(engine)?),
         matched: results.matched() as u64,
         screened: screened.summary.screened as u64,
+    };
+    let data = ScreeningData {
+        releases: json(&releases_held(engine)?),
         results: json(&results),
     };
-    engine.write(|store| store.insert_screening(&new))
+    engine.write(|store| store.insert_screening(&new, bytes, &data))
 }
 
 fn json(value: &impl Serialize) -> String {
@@ -250,17 +224,13 @@ fn json(value: &impl Serialize) -> String {
 pub fn get(engine: &Engine, id: i64) -> Result<Option<Record>, StoreError> {
     engine
         .read(|store| store.screening(id))?
-        .map(|(row, _)| Record::from_row(row))
+        .map(|(meta, data, _)| Record::new(meta, data))
         .transpose()
 }
 
-/// One page of records, newest first, and how many there are.
-pub fn list(engine: &Engine, limit: usize, offset: usize) -> Result<(Vec<Record>, u64), StoreError> {
-    let (rows, total) = engine.read(|store| store.screenings(limit, offset))?;
-    Ok((
-        rows.into_iter().map(Record::from_row).collect::<Result<_, _>>()?,
-        total,
-    ))
+/// One page of records (what each says of its screen), newest first, and how many there are.
+pub fn list(engine: &Engine, limit: usize, offset: usize) -> Result<(Vec<ScreeningMeta>, u64), StoreError> {
+    engine.read(|store| store.screenings(limit, offset))
 }
 
 /// One line whose results differ between the record and the run again.
@@ -393,11 +363,12 @@ pub enum VerifyError {
 /// Runs record `id` again on the database as it is, with its kept input and options, and
 /// compares the results with the recorded ones.
 pub fn verify(engine: &Engine, id: i64) -> Result<Verification, VerifyError> {
-    let (row, bytes) = engine
+    let (meta, data, bytes) = engine
         .read(|store| store.screening(id))?
         .ok_or(VerifyError::NotFound(id))?;
-    let record = Record::from_row(row)?;
-    let input = batch::read_csv(&record.file_name, &bytes[..], None).map_err(|e| VerifyError::Input {
+    let record = Record::new(meta, data)?;
+    let s = &record.meta.screening;
+    let input = batch::read_csv(&s.file_name, &bytes[..], None).map_err(|e| VerifyError::Input {
         id,
         message: e.to_string(),
     })?;
@@ -418,7 +389,7 @@ pub fn verify(engine: &Engine, id: i64) -> Result<Verification, VerifyError> {
         .collect();
     Ok(Verification {
         id,
-        input_intact: sha256_hex(&bytes) == record.input_sha256,
+        input_intact: sha256_hex(&bytes) == s.input_sha256,
         identical: differences.is_empty() && record.results.problems == now.problems,
         difference_count: differences.len(),
         differences: differences.into_iter().take(MAX_DIFFERENCES).collect(),
@@ -426,7 +397,7 @@ pub fn verify(engine: &Engine, id: i64) -> Result<Verification, VerifyError> {
         release_count: record.releases.len(),
         releases_added,
         releases_missing,
-        data_version_then: record.data_version,
+        data_version_then: s.data_version,
         data_version_now: screened.data_version,
     })
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::lists::day;
-use common::releases::{first_release, get, second_release, two_releases};
+use common::releases::{entries, first_release, get, second_release, two_releases};
 use ownergraph::engine::Engine;
 use ownergraph::releases::{self, ChangeKind, ChangeQuery};
 use ownergraph::store::ChangeRow;
@@ -43,20 +43,12 @@ fn changed(engine: &Engine, kind: ChangeKind) -> ChangeRow {
         .clone()
 }
 
-/// The name an SDN file gives entry `id` (`ofac-<ent_num>`), read with the csv crate.
+/// The name an SDN file gives entry `id` (`ofac-<ent_num>`).
 fn name_in(path: &Path, id: &str) -> String {
-    let ent_num = id.trim_start_matches("ofac-");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .unwrap();
-    reader
-        .records()
-        .map(Result::unwrap)
-        .find(|r| r.get(0).map(str::trim) == Some(ent_num))
-        .map(|r| r[1].trim().to_string())
+    entries(path)
+        .remove(id)
         .unwrap_or_else(|| panic!("{id} in {}", path.display()))
+        .name
 }
 
 async fn json(engine: &Arc<Engine>, uri: &str) -> (u16, Value) {

@@ -88,10 +88,11 @@ fn a_record_made_in_march_verifies_until_the_may_release_changes_its_results() {
     // The record keeps what it ran on.
     let engine = Engine::open(Path::new(db)).unwrap();
     let record = screenings::get(&engine, 1).unwrap().expect("record 1");
-    assert_eq!(record.input_sha256, screenings::sha256_hex(csv.as_bytes()));
-    assert_eq!((record.input_rows, record.screened), (3, 3));
-    assert_eq!(record.as_of, day("2024-03-27"));
-    assert_eq!(record.created_by, "cli");
+    let kept = &record.meta.screening;
+    assert_eq!(kept.input_sha256, screenings::sha256_hex(csv.as_bytes()));
+    assert_eq!((kept.input_rows, kept.screened), (3, 3));
+    assert_eq!(kept.as_of, day("2024-03-27"));
+    assert_eq!(kept.created_by, "cli");
     assert_eq!(record.releases.len(), 1);
     assert_eq!(record.releases[0].dataset, "ofac-sdn");
     assert_eq!(record.releases[0].date, "2024-03-27");

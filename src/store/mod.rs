@@ -32,7 +32,7 @@ mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
-pub use screenings::{NewScreening, ScreeningRow};
+pub use screenings::{Screening, ScreeningData, ScreeningMeta};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").

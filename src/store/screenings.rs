@@ -1,77 +1,75 @@
 //! The store's side of screening records (`crate::screenings`): one row per record, the input
 //! file kept whole beside its results (table `screenings`, migration 012).
 
-use super::{Result, Store};
-use rusqlite::{params, OptionalExtension, Row};
+use super::{parse_column, Result, Store};
+use crate::exposure::RegimeId;
+use crate::model::Date;
+use rusqlite::{params, Row};
+use serde::Serialize;
 
-/// A record to write; the releases and results are JSON made by `screenings`.
-#[derive(Debug, Clone)]
-pub struct NewScreening {
+/// What a record says of its screen, as written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Screening {
+    /// A user's name, or `cli`.
     pub created_by: String,
+    /// Where it ran: cli, web, watchlist.
     pub source: String,
     pub file_name: String,
     pub input_sha256: String,
-    pub input: Vec<u8>,
+    /// Data rows in the input, read or not.
     pub input_rows: u64,
-    pub regime: String,
-    pub as_of: String,
+    pub regime: RegimeId,
+    pub as_of: Date,
     pub threshold: f64,
     pub all_matches: bool,
     pub data_version: i64,
-    pub releases: String,
-    pub results: String,
-    pub matched: u64,
     pub screened: u64,
+    pub matched: u64,
 }
 
-/// A record as stored, without its input.
-#[derive(Debug, Clone)]
-pub struct ScreeningRow {
-    pub sid: i64,
+/// A record as read back, without its input, releases and results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreeningMeta {
+    pub id: i64,
     pub created_at: String,
-    pub created_by: String,
-    pub source: String,
-    pub file_name: String,
-    pub input_sha256: String,
-    pub input_rows: u64,
-    pub regime: String,
-    pub as_of: String,
-    pub threshold: f64,
-    pub all_matches: bool,
-    pub data_version: i64,
+    #[serde(flatten)]
+    pub screening: Screening,
+}
+
+/// A record's releases and results, as JSON made by `screenings`.
+#[derive(Debug, Clone)]
+pub struct ScreeningData {
     pub releases: String,
     pub results: String,
-    pub matched: u64,
-    pub screened: u64,
 }
 
 const COLUMNS: &str = "sid, created_at, created_by, source, file_name, input_sha256, input_rows, regime, \
-                       as_of, threshold, all_matches, data_version, releases, results, matched, screened";
+                       as_of, threshold, all_matches, data_version, screened, matched";
 
-fn screening_row(r: &Row<'_>) -> rusqlite::Result<ScreeningRow> {
-    Ok(ScreeningRow {
-        sid: r.get(0)?,
+fn meta_from_row(r: &Row<'_>) -> Result<ScreeningMeta> {
+    Ok(ScreeningMeta {
+        id: r.get(0)?,
         created_at: r.get(1)?,
-        created_by: r.get(2)?,
-        source: r.get(3)?,
-        file_name: r.get(4)?,
-        input_sha256: r.get(5)?,
-        input_rows: r.get::<_, i64>(6)? as u64,
-        regime: r.get(7)?,
-        as_of: r.get(8)?,
-        threshold: r.get(9)?,
-        all_matches: r.get(10)?,
-        data_version: r.get(11)?,
-        releases: r.get(12)?,
-        results: r.get(13)?,
-        matched: r.get::<_, i64>(14)? as u64,
-        screened: r.get::<_, i64>(15)? as u64,
+        screening: Screening {
+            created_by: r.get(2)?,
+            source: r.get(3)?,
+            file_name: r.get(4)?,
+            input_sha256: r.get(5)?,
+            input_rows: r.get::<_, i64>(6)? as u64,
+            regime: parse_column(r, 7, "regime")?,
+            as_of: parse_column(r, 8, "as_of")?,
+            threshold: r.get(9)?,
+            all_matches: r.get(10)?,
+            data_version: r.get(11)?,
+            screened: r.get::<_, i64>(12)? as u64,
+            matched: r.get::<_, i64>(13)? as u64,
+        },
     })
 }
 
 impl Store {
-    /// Writes a record; its id.
-    pub fn insert_screening(&mut self, new: &NewScreening) -> Result<i64> {
+    /// Writes a record of `input`; its id.
+    pub fn insert_screening(&mut self, new: &Screening, input: &[u8], data: &ScreeningData) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO screenings (created_at, created_by, source, file_name, input_sha256, input, input_rows,
                                      regime, as_of, threshold, all_matches, data_version, releases, results,
@@ -83,15 +81,15 @@ impl Store {
                 new.source,
                 new.file_name,
                 new.input_sha256,
-                new.input,
+                input,
                 new.input_rows as i64,
-                new.regime,
-                new.as_of,
+                new.regime.as_str(),
+                new.as_of.to_string(),
                 new.threshold,
                 new.all_matches,
                 new.data_version,
-                new.releases,
-                new.results,
+                data.releases,
+                data.results,
                 new.matched as i64,
                 new.screened as i64,
             ],
@@ -99,24 +97,35 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Record `sid` with its input, or `None`.
-    pub fn screening(&self, sid: i64) -> Result<Option<(ScreeningRow, Vec<u8>)>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS}, input FROM screenings WHERE sid = ?1"))?
-            .query_row([sid], |r| Ok((screening_row(r)?, r.get(16)?)))
-            .optional()?)
+    /// Record `sid` with its releases and results and its input, or `None`.
+    pub fn screening(&self, sid: i64) -> Result<Option<(ScreeningMeta, ScreeningData, Vec<u8>)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, releases, results, input FROM screenings WHERE sid = ?1"
+        ))?;
+        let mut rows = stmt.query([sid])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let data = ScreeningData {
+            releases: r.get(14)?,
+            results: r.get(15)?,
+        };
+        Ok(Some((meta_from_row(r)?, data, r.get(16)?)))
     }
 
     /// At most `limit` records from `offset`, newest first, and how many there are.
-    pub fn screenings(&self, limit: usize, offset: usize) -> Result<(Vec<ScreeningRow>, u64)> {
+    pub fn screenings(&self, limit: usize, offset: usize) -> Result<(Vec<ScreeningMeta>, u64)> {
         let total: i64 = self
             .conn
             .query_row("SELECT count(*) FROM screenings", [], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM screenings ORDER BY sid DESC LIMIT ?1 OFFSET ?2"
         ))?;
-        let rows = stmt.query_map(params![limit as i64, offset as i64], screening_row)?;
-        Ok((rows.collect::<Result<_, _>>()?, total as u64))
+        let mut rows = stmt.query(params![limit as i64, offset as i64])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(meta_from_row(r)?);
+        }
+        Ok((out, total as u64))
     }
 }

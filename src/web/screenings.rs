@@ -11,6 +11,7 @@ use super::params::Params;
 use super::{AppError, Format, WebError};
 use crate::engine::Engine;
 use crate::screenings::{self, Record, ResultRow};
+use crate::store::ScreeningMeta;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
@@ -31,17 +32,8 @@ fn signed_in(req: &HttpRequest, engine: &Engine) -> Result<(), AppError> {
 /// One record in the list.
 #[derive(Serialize)]
 pub struct Listed {
-    pub id: i64,
-    pub created_at: String,
-    pub created_by: String,
-    pub source: String,
-    pub file_name: String,
-    pub input_rows: u64,
-    pub regime: String,
-    pub as_of: String,
-    pub threshold: f64,
-    pub screened: u64,
-    pub matched: u64,
+    #[serde(flatten)]
+    pub meta: ScreeningMeta,
     pub href: String,
 }
 
@@ -78,19 +70,9 @@ pub async fn list(
             title: "Screening records".into(),
             records: records
                 .into_iter()
-                .map(|r| Listed {
-                    href: format!("/screenings/{}", r.id),
-                    id: r.id,
-                    created_at: r.created_at,
-                    created_by: r.created_by,
-                    source: r.source,
-                    file_name: r.file_name,
-                    input_rows: r.input_rows,
-                    regime: r.regime.as_str().to_string(),
-                    as_of: r.as_of.to_string(),
-                    threshold: r.threshold,
-                    screened: r.screened,
-                    matched: r.matched,
+                .map(|meta| Listed {
+                    href: format!("/screenings/{}", meta.id),
+                    meta,
                 })
                 .collect(),
             total,

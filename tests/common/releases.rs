@@ -7,6 +7,7 @@ use actix_web::test::{self, TestRequest};
 use ownergraph::engine::Engine;
 use ownergraph::import::{self, Format};
 use ownergraph::store::ApplyReport;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,4 +46,48 @@ pub async fn get(engine: Arc<Engine>, uri: &str) -> (u16, String, String) {
         .to_string();
     let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     (status, kind, body)
+}
+
+/// One SDN entry as the file states it: its name and programmes.
+#[derive(Debug, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    pub programs: BTreeSet<String>,
+}
+
+/// The file's entries by id (`ofac-<ent_num>`), read with the csv crate: no header, OFAC's
+/// end-of-file byte (a lone 0x1A) is no record, programmes are joined by `] [`.
+pub fn entries(path: &Path) -> BTreeMap<String, Entry> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if record.len() == 1 && record[0].trim_matches('\u{1a}').trim().is_empty() {
+            continue;
+        }
+        let programs = record[3]
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split("] [")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let entry = Entry {
+            name: record[1].trim().to_string(),
+            programs,
+        };
+        let previous = out.insert(format!("ofac-{}", record[0].trim()), entry);
+        assert!(
+            previous.is_none(),
+            "{}: ent_num {} twice",
+            path.display(),
+            &record[0]
+        );
+    }
+    out
 }
