@@ -176,9 +176,11 @@ impl Store {
              t(cid, incoming) AS (
                  SELECT c.rowid, 0 FROM mine JOIN release_changes c ON c.entity_eid = mine.eid
                  UNION ALL
-                 SELECT c.rowid, 1 FROM mine JOIN relations r ON r.target_eid = mine.eid
-                 JOIN release_changes c ON c.rid = r.rid
-                 WHERE r.source_eid NOT IN (SELECT eid FROM mine))
+                 -- CROSS JOIN keeps this order: the entity's relations, then their changes
+                 -- (the planner would otherwise scan every relation change held).
+                 SELECT c.rowid, 1 FROM mine CROSS JOIN relations r CROSS JOIN release_changes c
+                 WHERE r.target_eid = mine.eid AND c.rid = r.rid
+                   AND r.source_eid NOT IN (SELECT eid FROM mine))
              SELECT c.iid, c.change, e.id, e.name, l.list, l.program, r.kind, o.id, o.name, c.before, c.after,
                     {RELEASE_DAY}, i.dataset, t.incoming, count(*) OVER ()
              FROM t JOIN release_changes c ON c.rowid = t.cid
