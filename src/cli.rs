@@ -173,13 +173,26 @@ pub enum Command {
     /// every match, with --all-matches) and its status under a regime on a day, as CSV.
     /// Rows that cannot be read are reported on stderr as file:line: field: problem and left
     /// out; the others still run, and the exit status is then 1.
+    ///
+    /// With --record the screen is kept in the database as a screening record (the input,
+    /// options, releases and results; its id is printed on stderr); --verify ID runs a record
+    /// again and exits 1 when the results differ.
     Screen {
         #[arg(long, default_value = "ownergraph.db")]
         db: PathBuf,
         /// A CSV file with a header row: `name` (required), optional `country`, `id` (an
         /// identifier of the counterparty), `schema`, `birth_date`; other columns are carried
         /// through.
-        input: PathBuf,
+        #[arg(required_unless_present = "verify")]
+        input: Option<PathBuf>,
+        /// Keep the screen as a screening record (shown at /screenings/ID).
+        #[arg(long, conflicts_with = "verify")]
+        record: bool,
+        /// Run screening record ID again on the database as it is, with its kept input and
+        /// options: says whether the results are identical (exit status 0) or differ (1, with
+        /// the first differences), and whether the releases are still the ones it ran on.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["input", "out", "all_matches"])]
+        verify: Option<i64>,
         /// ofac, bis, eu or uk.
         #[arg(long, default_value = "ofac")]
         regime: crate::exposure::RegimeId,
@@ -506,6 +519,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Screen {
             db,
             input,
+            record,
+            verify,
             regime,
             as_of,
             threshold,
@@ -518,7 +533,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 threshold,
                 all_matches,
             };
-            screen(&db, &input, &options, out.as_deref())
+            match (verify, input) {
+                (Some(id), _) => verify_screening(&db, id),
+                (None, Some(input)) => screen(&db, &input, &options, out.as_deref(), record),
+                (None, None) => bail!("screen: give an input file or --verify ID"),
+            }
         }
         Command::Changes {
             db,
@@ -722,12 +741,28 @@ fn threshold(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{text:?} is not a number from 0 to 1"))
 }
 
-/// `ownergraph screen`: a counterparty file against the database, as CSV.
+/// `ownergraph screen --verify ID`: a screening record run again.
+fn verify_screening(db: &Path, id: i64) -> Result<()> {
+    if !db.exists() {
+        bail!("{}: database does not exist", db.display());
+    }
+    let engine = Engine::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let verification = crate::screenings::verify(&engine, id)?;
+    println!("{}", verification.text());
+    if !verification.passed() {
+        bail!("screening record {id} does not verify");
+    }
+    Ok(())
+}
+
+/// `ownergraph screen`: a counterparty file against the database, as CSV; with `record`, kept
+/// as a screening record.
 fn screen(
     db: &Path,
     input: &Path,
     options: &crate::screen::batch::Options,
     out: Option<&Path>,
+    record: bool,
 ) -> Result<()> {
     use crate::screen::batch;
     if !db.exists() {
@@ -735,8 +770,9 @@ fn screen(
     }
     let started = Instant::now();
     let name = input.display().to_string();
-    let file = std::fs::File::open(input).with_context(|| format!("opening {name}"))?;
-    let rows = batch::read_csv(&name, std::io::BufReader::new(file), None)?;
+    // Read whole: a record keeps the file exactly as screened.
+    let bytes = std::fs::read(input).with_context(|| format!("reading {name}"))?;
+    let rows = batch::read_csv(&name, &bytes[..], None)?;
     for problem in &rows.problems {
         eprintln!("{problem}");
     }
@@ -757,6 +793,20 @@ fn screen(
     );
     if !screened.regime_note.is_empty() {
         eprintln!("{}: {}", options.regime, screened.regime_note);
+    }
+    if record {
+        let id = crate::screenings::keep(
+            &engine,
+            crate::screenings::CLI,
+            crate::screenings::Source::Cli,
+            &bytes,
+            &rows,
+            &screened,
+        )?;
+        eprintln!(
+            "{name}: kept as screening record {id} (ownergraph screen --verify {id} --db {})",
+            db.display()
+        );
     }
     if rows.unreadable() > 0 {
         bail!(

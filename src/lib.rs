@@ -4,6 +4,7 @@
 //! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
 
 pub mod accounts;
+pub mod as_of;
 pub mod cli;
 pub mod curation;
 pub mod engine;
@@ -20,6 +21,7 @@ pub mod relation_groups;
 pub mod releases;
 pub mod resolve;
 pub mod screen;
+pub mod screenings;
 pub mod search;
 pub mod store;
 pub mod web;

@@ -5,7 +5,7 @@
 //! the other parties, so counting, filtering by name and picking a page never read the store;
 //! the page's few rows are then read by relation id.
 
-use crate::graph::{Direction, Snapshot};
+use crate::graph::{Direction, Edge, Snapshot};
 use crate::model::RelationKind;
 use std::cmp::Ordering;
 use std::fmt;
@@ -92,8 +92,16 @@ pub struct GroupPage {
 /// which gets the selected page and filter. Within a group relations are ordered by the other
 /// party's name, then by relation id, so pages neither overlap nor skip.
 ///
+/// Only relations `keep` accepts are counted and shown (all of them, for the page of today;
+/// those held on a day, for the page as it stood then).
+///
 /// A page past the last is an error naming how many pages there are.
-pub fn groups(snapshot: &Snapshot, node: u32, selection: &Selection) -> Result<Vec<GroupPage>, String> {
+pub fn groups(
+    snapshot: &Snapshot,
+    node: u32,
+    selection: &Selection,
+    keep: impl Fn(&Edge) -> bool,
+) -> Result<Vec<GroupPage>, String> {
     let mut kinds = RelationKind::ALL;
     kinds.sort_by_key(|k| k.as_str());
     let mut out = Vec::new();
@@ -108,7 +116,10 @@ pub fn groups(snapshot: &Snapshot, node: u32, selection: &Selection) -> Result<V
             let filter = if selected { selection.filter.as_str() } else { "" };
             let mut members: Vec<(&str, i64, u32)> = Vec::new();
             let mut total = 0;
-            for adj in adjacent.iter().filter(|a| a.kind == kind) {
+            for adj in adjacent
+                .iter()
+                .filter(|a| a.kind == kind && keep(snapshot.edge(a.edge)))
+            {
                 total += 1;
                 let name = &*snapshot.node(adj.node).name;
                 if filter.is_empty() || name.to_lowercase().contains(filter) {

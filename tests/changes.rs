@@ -5,68 +5,14 @@
 
 mod common;
 
-use actix_web::test::{self, TestRequest};
-use common::lists::{self, day};
+use common::lists::day;
+use common::releases::{apply, entries, first_release, get, second_release, two_releases, Entry};
 use ownergraph::engine::Engine;
-use ownergraph::import::{self, Format};
 use ownergraph::releases::{self, ChangeKind, ChangeQuery, ChangeReport};
-use ownergraph::store::ApplyMode;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-
-fn first_release() -> PathBuf {
-    lists::shared("ofac-sdn-2024-03-27/sdn.csv")
-}
-
-fn second_release() -> PathBuf {
-    common::sdn_csv()
-}
-
-/// One SDN entry as the file states it: its name and programmes.
-#[derive(Debug, PartialEq)]
-struct Entry {
-    name: String,
-    programs: BTreeSet<String>,
-}
-
-/// The file's entries by id (`ofac-<ent_num>`), read with the csv crate: no header, OFAC's
-/// end-of-file byte (a lone 0x1A) is no record, programmes are joined by `] [`.
-fn entries(path: &Path) -> BTreeMap<String, Entry> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .unwrap();
-    let mut out = BTreeMap::new();
-    for record in reader.records() {
-        let record = record.unwrap();
-        if record.len() == 1 && record[0].trim_matches('\u{1a}').trim().is_empty() {
-            continue;
-        }
-        let programs = record[3]
-            .trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split("] [")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
-        let entry = Entry {
-            name: record[1].trim().to_string(),
-            programs,
-        };
-        let previous = out.insert(format!("ofac-{}", record[0].trim()), entry);
-        assert!(
-            previous.is_none(),
-            "{}: ent_num {} twice",
-            path.display(),
-            &record[0]
-        );
-    }
-    out
-}
 
 /// The diff of two releases by ent_num.
 #[derive(Debug, Default, PartialEq)]
@@ -148,28 +94,6 @@ fn recorded_diff(report: &ChangeReport) -> Diff {
         }
     }
     diff
-}
-
-fn apply(engine: &Engine, path: &Path, as_of: &str) -> ownergraph::store::ApplyReport {
-    let prepared = import::read(Format::OfacSdn, path, None).unwrap();
-    engine
-        .apply_with(
-            &prepared.batch,
-            &prepared.record,
-            ApplyMode {
-                release: Some(day(as_of)),
-                dry_run: false,
-            },
-        )
-        .unwrap()
-}
-
-/// A new database with both releases imported, as of their days.
-fn two_releases() -> (tempfile::TempDir, Engine) {
-    let (dir, engine) = common::empty_engine();
-    apply(&engine, &first_release(), "2024-03-27");
-    apply(&engine, &second_release(), "2024-05-03");
-    (dir, engine)
 }
 
 /// [`two_releases`], built once per test binary and only read.
@@ -284,20 +208,6 @@ fn importing_a_release_again_records_no_changes() {
         .removed
         .iter()
         .all(|id| undone.programs_added.contains_key(id)));
-}
-
-async fn get(engine: Arc<Engine>, uri: &str) -> (u16, String, String) {
-    let app = test::init_service(ownergraph::web::app(actix_web::web::Data::from(engine))).await;
-    let resp = test::call_service(&app, TestRequest::get().uri(uri).to_request()).await;
-    let status = resp.status().as_u16();
-    let kind = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    (status, kind, body)
 }
 
 #[actix_web::test]

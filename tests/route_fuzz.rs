@@ -12,7 +12,7 @@ use proptest::test_runner::{Config, TestRunner};
 /// Every route, with its path parameters (`{id}`, `{slug}`) and the query parameters it reads.
 const ROUTES: &[(&str, &[&str])] = &[
     ("/", &[]),
-    ("/entities/{id}", &["group", "page", "q"]),
+    ("/entities/{id}", &["group", "page", "q", "as_of", "timeline"]),
     (
         "/entities/{id}/graph",
         &["depth", "kinds", "direction", "schemas", "page"],
@@ -37,6 +37,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/xref", &["dataset", "against", "min_score", "unjudged", "page"]),
     ("/suggest", &["q", "limit"]),
     ("/investigations", &[]),
+    ("/screenings", &["page"]),
+    ("/screenings/{id}", &[]),
 ];
 
 /// Values that are valid somewhere, plausible but wrong, or hostile.

@@ -221,7 +221,7 @@ fn an_older_database_gets_its_index_on_open() {
         "DROP TABLE search_trigrams; DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users; DROP TABLE judgements; DROP TABLE xref_candidates;
-         DROP TABLE investigations; DROP TABLE release_changes;
+         DROP TABLE investigations; DROP TABLE release_changes; DROP TABLE screenings;
          DROP INDEX imports_day; DROP INDEX imports_dataset_checksum;
          ALTER TABLE imports DROP COLUMN tracked; ALTER TABLE imports DROP COLUMN baseline;
          ALTER TABLE imports DROP COLUMN as_of; ALTER TABLE imports DROP COLUMN added;

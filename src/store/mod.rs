@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 mod accounts;
+mod as_of;
 mod curation;
 mod investigations;
 
@@ -26,27 +27,32 @@ mod ops;
 mod relation_pages;
 mod releases;
 mod resolve;
+mod screenings;
 mod search;
 pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
+pub use screenings::{Screening, ScreeningData, ScreeningMeta};
 pub use search::{NameLookup, NameMatch};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
 
-/// Migrations in order; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_initial.sql"),
-    include_str!("migrations/002_search.sql"),
-    include_str!("migrations/003_interop.sql"),
-    include_str!("migrations/004_curation.sql"),
-    include_str!("migrations/005_search_set_wise.sql"),
-    include_str!("migrations/006_trigram_counts.sql"),
-    include_str!("migrations/007_source_records.sql"),
-    include_str!("migrations/008_resolution.sql"),
-    include_str!("migrations/009_investigations.sql"),
-    include_str!("migrations/010_releases.sql"),
+/// Migrations by number, in order; `PRAGMA user_version` is the number of the last applied.
+/// Numbers may skip (a migration of another branch not merged yet): a database is migrated by
+/// every migration numbered above its version.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (2, include_str!("migrations/002_search.sql")),
+    (3, include_str!("migrations/003_interop.sql")),
+    (4, include_str!("migrations/004_curation.sql")),
+    (5, include_str!("migrations/005_search_set_wise.sql")),
+    (6, include_str!("migrations/006_trigram_counts.sql")),
+    (7, include_str!("migrations/007_source_records.sql")),
+    (8, include_str!("migrations/008_resolution.sql")),
+    (9, include_str!("migrations/009_investigations.sql")),
+    (10, include_str!("migrations/010_releases.sql")),
+    (12, include_str!("migrations/012_screenings.sql")),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -59,7 +65,7 @@ const LARGE_BATCH: usize = 100_000;
 const LARGE_BATCH_CACHE_KIB: u32 = 1024 * 1024;
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -400,9 +406,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (number, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > version) {
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index as i32 + 1)?;
+            tx.pragma_update(None, "user_version", number)?;
         }
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.commit()?;

@@ -191,6 +191,37 @@ pub(super) fn log_entry(r: &Row<'_>) -> rusqlite::Result<ImportLogEntry> {
     })
 }
 
+/// A change as read back, from columns 0 to 10: iid, change, entity id and name, list,
+/// programme, relation kind, other id and name, before, after.
+pub(super) fn change_from_row(row: &Row<'_>) -> Result<ChangeRow> {
+    let change: ChangeKind = row.get::<_, String>(1)?.parse().map_err(StoreError::Corrupt)?;
+    let after: Option<String> = row.get(10)?;
+    let (after, added) = match change {
+        ChangeKind::AliasesAdded | ChangeKind::IdentifiersAdded => (None, added_values(after)?),
+        _ => (after, Vec::new()),
+    };
+    Ok(ChangeRow {
+        iid: row.get(0)?,
+        change,
+        entity_id: row.get(2)?,
+        entity_name: row.get(3)?,
+        list: row.get(4)?,
+        program: row.get(5)?,
+        relation_kind: row.get(6)?,
+        other_id: row.get(7)?,
+        other_name: row.get(8)?,
+        before: row.get(9)?,
+        after,
+        added,
+    })
+}
+
+/// The aliases or identifiers a change added, kept as a JSON array.
+pub(super) fn added_values(after: Option<String>) -> Result<Vec<String>> {
+    serde_json::from_str(&after.unwrap_or_default())
+        .map_err(|e| StoreError::Corrupt(format!("release change values: {e}")))
+}
+
 /// The changes of release ?1 with what they concern, as the table `c`.
 const CHANGES_OF_RELEASE: &str = "WITH c AS (
     SELECT c.iid, c.change, e.id AS entity_id, e.name AS entity_name,
@@ -206,7 +237,7 @@ const CHANGES_OF_RELEASE: &str = "WITH c AS (
     WHERE c.iid = ?1)";
 
 /// The day a release stands for: its `as_of`, else (a partial import) the day it was imported.
-const RELEASE_DAY: &str = "coalesce(i.as_of, substr(i.imported_at, 1, 10))";
+pub(super) const RELEASE_DAY: &str = "coalesce(i.as_of, substr(i.imported_at, 1, 10))";
 
 impl Store {
     /// The releases (imports) whose day falls in the query's range, of its dataset if it
@@ -257,31 +288,7 @@ impl Store {
                 if out.len() >= limit {
                     break;
                 }
-                let change: ChangeKind = row.get::<_, String>(1)?.parse().map_err(StoreError::Corrupt)?;
-                let after: Option<String> = row.get(10)?;
-                let (after, added) = match change {
-                    ChangeKind::AliasesAdded | ChangeKind::IdentifiersAdded => {
-                        let text = after.unwrap_or_default();
-                        let added = serde_json::from_str(&text)
-                            .map_err(|e| StoreError::Corrupt(format!("release change values: {e}")))?;
-                        (None, added)
-                    }
-                    _ => (after, Vec::new()),
-                };
-                out.push(ChangeRow {
-                    iid: row.get(0)?,
-                    change,
-                    entity_id: row.get(2)?,
-                    entity_name: row.get(3)?,
-                    list: row.get(4)?,
-                    program: row.get(5)?,
-                    relation_kind: row.get(6)?,
-                    other_id: row.get(7)?,
-                    other_name: row.get(8)?,
-                    before: row.get(9)?,
-                    after,
-                    added,
-                });
+                out.push(change_from_row(row)?);
             }
         }
         Ok((out, total))

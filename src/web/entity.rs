@@ -5,14 +5,18 @@
 use super::params::Params;
 use super::{AppError, Format, WebError};
 use crate::accounts::Session;
+use crate::as_of::{
+    self, EntityHistory, FactHistory, Timeline, TimelineEntry, TimelineRow, TIMELINE_PER_PAGE,
+};
 use crate::engine::Engine;
 use crate::graph::{Direction, Snapshot};
-use crate::model::{Entity, KindSet, Listing, RelationKind};
+use crate::model::{Date, Entity, KindSet, Listing, RelationKind};
 use crate::relation_groups::{self, GroupKey, Selection, MAX_FILTER_CHARS};
 use crate::store::{Annotation, CandidateRow, Change, JudgementRow, RelationView, Store, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
 /// Relations of one kind and direction, as the page groups them: exact counts, one page shown.
 #[derive(Serialize)]
@@ -78,6 +82,19 @@ pub struct EntityPage {
     pub judgements: Vec<JudgementView>,
     /// Records of other sources that may be this party, not judged yet, best first.
     pub candidates: Vec<CandidateRow>,
+    /// `?as_of=DAY`: the page shows the party as it stood on that day.
+    pub as_of: Option<Date>,
+    /// The party's changes across releases, newest first, a page at a time.
+    pub timeline: TimelineView,
+}
+
+/// The timeline section: one page of entries and the links to its neighbours.
+#[derive(Serialize)]
+pub struct TimelineView {
+    #[serde(flatten)]
+    pub timeline: Timeline,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 impl EntityPage {
@@ -146,9 +163,35 @@ struct Read {
     history: Vec<Change>,
     judgements: Vec<(i64, JudgementRow, bool)>,
     candidates: Vec<CandidateRow>,
+    /// What the releases recorded of each record.
+    histories: HashMap<String, EntityHistory>,
+    first_days: BTreeMap<String, Date>,
+    timeline: (Vec<TimelineRow>, u64),
 }
 
-fn read(store: &Store, records: &[&str]) -> Result<Option<Read>, StoreError> {
+/// What the page as of a day reads beyond today's: each listing's and relation's history.
+struct Past {
+    day: Date,
+    listings: Vec<(Listing, FactHistory)>,
+    relations: HashMap<i64, FactHistory>,
+}
+
+impl Past {
+    fn read(
+        store: &Store,
+        records: &[&str],
+        first_days: &BTreeMap<String, Date>,
+        day: Date,
+    ) -> Result<Past, StoreError> {
+        Ok(Past {
+            day,
+            listings: store.listing_histories(records, first_days)?,
+            relations: store.relation_histories(records, first_days)?,
+        })
+    }
+}
+
+fn read(store: &Store, records: &[&str], timeline_page: usize) -> Result<Option<Read>, StoreError> {
     let mut found = Vec::with_capacity(records.len());
     let mut annotations = Vec::new();
     let mut history: Vec<Change> = Vec::new();
@@ -169,12 +212,20 @@ fn read(store: &Store, records: &[&str]) -> Result<Option<Read>, StoreError> {
     }
     history.sort_by_key(|b| std::cmp::Reverse(b.id));
     history.truncate(HISTORY_SHOWN as usize);
+    let first_days = store.first_release_days()?;
     Ok(Some(Read {
         records: found,
         annotations,
         history,
         judgements: store.judgements_of(records)?,
         candidates: store.candidates_of(records, CANDIDATES_SHOWN)?,
+        histories: store.entity_histories(records, &first_days)?,
+        first_days,
+        timeline: store.timeline(
+            records,
+            TIMELINE_PER_PAGE,
+            (timeline_page - 1) * TIMELINE_PER_PAGE,
+        )?,
     }))
 }
 
@@ -188,8 +239,7 @@ const SMALL_GRAPH_LIMIT: usize = 16;
 const MAX_PAGE: usize = 100_000;
 
 /// The `group`, `page` and `q` parameters: which group to page through and filter.
-fn selection(req: &HttpRequest) -> Result<Selection, AppError> {
-    let params = Params::of(req)?;
+fn selection(params: &Params) -> Result<Selection, AppError> {
     let group = params
         .get("group")
         .map(|g| {
@@ -213,15 +263,29 @@ fn selection(req: &HttpRequest) -> Result<Selection, AppError> {
     Ok(Selection::new(group, page, filter))
 }
 
-/// The link to `page` of a group, with its filter.
-fn group_href(id: &str, group: &str, page: usize, filter: &str) -> String {
+/// The link to `page` of a group, with its filter and day.
+fn group_href(id: &str, group: &str, page: usize, filter: &str, as_of: Option<Date>) -> String {
     let mut pairs = vec![("group", group.to_string()), ("page", page.to_string())];
     if !filter.is_empty() {
         pairs.push(("q", filter.to_string()));
     }
-    let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
-    format!("/entities/{id}?{query}#group-{group}")
+    format!("{}#group-{group}", entity_href(id, as_of, pairs))
 }
+
+/// The entity page of `id` with query `pairs`, as of `as_of` if given.
+fn entity_href(id: &str, as_of: Option<Date>, mut pairs: Vec<(&str, String)>) -> String {
+    if let Some(day) = as_of {
+        pairs.insert(0, ("as_of", day.to_string()));
+    }
+    if pairs.is_empty() {
+        return format!("/entities/{id}");
+    }
+    let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
+    format!("/entities/{id}?{query}")
+}
+
+/// Most pages of the timeline the URL may ask for.
+const MAX_TIMELINE_PAGE: usize = 100_000;
 
 /// The groups of `node`'s relations with their pages read from the store.
 fn relation_groups(
@@ -230,11 +294,18 @@ fn relation_groups(
     id: &str,
     node: Option<u32>,
     selection: &Selection,
+    past: Option<&Past>,
 ) -> Result<Vec<RelationGroup>, AppError> {
     let Some(node) = node else {
         return Ok(Vec::new());
     };
-    let pages = relation_groups::groups(snapshot, node, selection).map_err(AppError::BadRequest)?;
+    let as_of = past.map(|p| p.day);
+    let pages = relation_groups::groups(snapshot, node, selection, |edge| {
+        past.is_none_or(|p| {
+            edge.active_on(p.day) && p.relations.get(&edge.rid).is_none_or(|h| h.held_on(p.day))
+        })
+    })
+    .map_err(AppError::BadRequest)?;
     if let Some(key) = selection.group {
         if selection.page > 1 && !pages.iter().any(|p| p.key == key) {
             return Err(AppError::BadRequest(format!(
@@ -248,7 +319,14 @@ fn relation_groups(
         let out_going = page.key.direction == Direction::Out;
         let rids: Vec<i64> = page.rows.iter().map(|&(rid, _)| rid).collect();
         let group = page.key.to_string();
-        let link = |p: usize| group_href(id, &group, p, &page.filter);
+        let link = |p: usize| group_href(id, &group, p, &page.filter, as_of);
+        let mut relations = store.relation_views_by_rid(&rids, out_going)?;
+        if let Some(day) = as_of {
+            // As it stood that day: an end after it was not known yet.
+            for r in &mut relations {
+                r.relation.end_date = r.relation.end_date.filter(|e| *e <= day);
+            }
+        }
         out.push(RelationGroup {
             kind: page.key.kind,
             direction: page.key.direction.as_str(),
@@ -257,7 +335,7 @@ fn relation_groups(
             } else {
                 page.key.kind.inverse_label()
             },
-            relations: store.relation_views_by_rid(&rids, out_going)?,
+            relations,
             prev: (page.page > 1).then(|| link(page.page - 1)),
             next: (page.page < page.pages).then(|| link(page.page + 1)),
             group,
@@ -279,7 +357,10 @@ pub async fn entity(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     format.respond(|| {
-        let selection = selection(&req)?;
+        let params = Params::of(&req)?;
+        let selection = selection(&params)?;
+        let as_of = params.date("as_of")?;
+        let timeline_page = timeline_page(&params)?;
         let snapshot = engine.snapshot();
         // A record judged one party with others is shown as that party, named by its node.
         let node = snapshot.find(&id);
@@ -290,17 +371,18 @@ pub async fn entity(
         } else {
             members
         };
-        let (found, relations) = engine
+        let (found, past, relations) = engine
             .read(|store| {
-                let Some(found) = read(store, &records)? else {
+                let Some(found) = read(store, &records, timeline_page)? else {
                     return Ok(None);
                 };
+                let past = as_of
+                    .map(|day| Past::read(store, &records, &found.first_days, day))
+                    .transpose()?;
                 // The node's relations are those of all its records (the snapshot joined them).
                 let name = found.records[0].0.id.clone();
-                Ok(Some((
-                    found,
-                    relation_groups(store, &snapshot, &name, node, &selection),
-                )))
+                let relations = relation_groups(store, &snapshot, &name, node, &selection, past.as_ref());
+                Ok(Some((found, past, relations)))
             })?
             .ok_or_else(|| AppError::NotFound(format!("no entity with id {:?}", id.as_str())))?;
         let relations = relations?;
@@ -310,7 +392,18 @@ pub async fn entity(
             history,
             judgements,
             candidates,
+            histories,
+            first_days,
+            timeline: (timeline_rows, timeline_total),
         } = found;
+        let first_recorded = histories
+            .get(&found[0].0.id)
+            .and_then(|h| h.first_day)
+            .map(|day| (day.to_string(), found[0].0.dataset.clone()));
+        let found = match &past {
+            None => found,
+            Some(past) => as_it_stood(found, &histories, &first_days, past, &id)?,
+        };
         let clustered = found.len() > 1;
         let entities: Vec<Entity> = found.iter().map(|(e, _)| e.clone()).collect();
         let entity = merge_records(&entities);
@@ -324,27 +417,41 @@ pub async fn entity(
             .into_iter()
             .map(|(_, judgement, current)| JudgementView { judgement, current })
             .collect();
-        // The drawing is HTML only: the JSON twin's relations are its data.
-        let small = node.filter(|_| format == Format::Html).map(|node| {
-            super::graph::neighbourhood_view(
-                &snapshot,
-                node,
-                1,
-                KindSet::ALL,
-                Direction::Both,
-                crate::graph::SchemaSet::ALL,
-                crate::graph::Window {
-                    skip: 0,
-                    limit: SMALL_GRAPH_LIMIT,
-                    groups: false,
-                    keep: &[],
-                },
-                "small",
-                None,
-            )
-        });
+        let timeline = timeline_view(
+            &entity.id,
+            as_of,
+            timeline_page,
+            timeline_rows,
+            timeline_total,
+            first_recorded,
+        )?;
+        // The drawing is HTML only: the JSON twin's relations are its data. It shows today's
+        // neighbourhood, so the page as of a day goes without it.
+        let small = node
+            .filter(|_| format == Format::Html && as_of.is_none())
+            .map(|node| {
+                super::graph::neighbourhood_view(
+                    &snapshot,
+                    node,
+                    1,
+                    KindSet::ALL,
+                    Direction::Both,
+                    crate::graph::SchemaSet::ALL,
+                    crate::graph::Window {
+                        skip: 0,
+                        limit: SMALL_GRAPH_LIMIT,
+                        groups: false,
+                        keep: &[],
+                    },
+                    "small",
+                    None,
+                )
+            });
         Ok(EntityPage {
-            title: entity.name.clone(),
+            title: match as_of {
+                Some(day) => format!("{} as of {day}", entity.name),
+                None => entity.name.clone(),
+            },
             entity,
             listings,
             relations,
@@ -358,7 +465,100 @@ pub async fn entity(
             sources,
             judgements,
             candidates,
+            as_of,
+            timeline,
         })
+    })
+}
+
+/// The `timeline` parameter: which page of the timeline, 1 when absent.
+fn timeline_page(params: &Params) -> Result<usize, AppError> {
+    let Some(text) = params.get("timeline") else {
+        return Ok(1);
+    };
+    text.parse::<usize>()
+        .ok()
+        .filter(|p| (1..=MAX_TIMELINE_PAGE).contains(p))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "timeline must be a whole number from 1 to {MAX_TIMELINE_PAGE}; got {text:?}"
+            ))
+        })
+}
+
+/// The records as they stood on the past's day, each with its listings then; a 404 saying
+/// since when something is recorded when none of them was recorded yet.
+fn as_it_stood(
+    found: Vec<(Entity, Vec<Listing>)>,
+    histories: &HashMap<String, EntityHistory>,
+    first_days: &BTreeMap<String, Date>,
+    past: &Past,
+    id: &str,
+) -> Result<Vec<(Entity, Vec<Listing>)>, AppError> {
+    let day = past.day;
+    let not_yet =
+        |e: as_of::NotYet| AppError::NotFound(format!("{e}; /entities/{id} shows what is recorded today"));
+    as_of::check_recorded(first_days.values().min().copied(), day).map_err(not_yet)?;
+    let mut kept = Vec::with_capacity(found.len());
+    let mut first_refusal = None;
+    for (entity, _) in found {
+        let history = histories.get(&entity.id).cloned().unwrap_or_default();
+        match as_of::entity_on(&entity, &history, day) {
+            Ok(then) => kept.push(then),
+            Err(e) => {
+                first_refusal.get_or_insert(e);
+            }
+        }
+    }
+    if kept.is_empty() {
+        return Err(not_yet(
+            first_refusal.expect("a record was found, so one was refused"),
+        ));
+    }
+    let mut listings = as_of::listings_on(past.listings.clone(), day);
+    Ok(kept
+        .into_iter()
+        .map(|entity| {
+            let (own, rest) = listings.drain(..).partition(|l| l.entity == entity.id);
+            listings = rest;
+            (entity, own)
+        })
+        .collect())
+}
+
+/// The timeline page with its links, or a 400 for a page past the last.
+fn timeline_view(
+    id: &str,
+    as_of: Option<Date>,
+    page: usize,
+    rows: Vec<TimelineRow>,
+    total: u64,
+    first_recorded: Option<(String, String)>,
+) -> Result<TimelineView, AppError> {
+    let pages = (total as usize).div_ceil(TIMELINE_PER_PAGE).max(1);
+    if page > pages {
+        return Err(AppError::BadRequest(format!(
+            "timeline page {page}: there {} {pages} page{} of {TIMELINE_PER_PAGE}",
+            if pages == 1 { "is" } else { "are" },
+            if pages == 1 { "" } else { "s" }
+        )));
+    }
+    let link = |p: usize| {
+        format!(
+            "{}#timeline",
+            entity_href(id, as_of, vec![("timeline", p.to_string())])
+        )
+    };
+    Ok(TimelineView {
+        timeline: Timeline {
+            total,
+            page,
+            pages,
+            entries: rows.into_iter().map(TimelineEntry::new).collect(),
+            first_recorded,
+        },
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
     })
 }
 

@@ -54,13 +54,7 @@ fn regime(text: Option<&str>) -> Result<RegimeId, AppError> {
 
 /// The day a URL names, if any.
 fn as_of(text: Option<&str>) -> Result<Option<Date>, AppError> {
-    match text {
-        None | Some("") => Ok(None),
-        Some(text) => text
-            .parse()
-            .map(Some)
-            .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}"))),
-    }
+    super::params::parse_date("as_of", text)
 }
 
 pub async fn exposure(

@@ -22,6 +22,7 @@ mod lists;
 mod ops;
 pub mod resolve;
 mod screen;
+mod screenings;
 mod search;
 mod sources;
 mod suggest;
@@ -209,6 +210,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/screen", web::get().to(screen::form))
         .route("/screen", web::post().to(screen::submit))
         .route("/screen/{token}.csv", web::get().to(screen::download))
+        .route("/screenings", web::get().to(screenings::list))
+        .route("/screenings/{id}", web::get().to(screenings::show))
         .route("/static/{file:.+}", web::get().to(assets::asset))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))

@@ -6,7 +6,7 @@
 
 use super::AppError;
 use crate::graph::{Direction, SchemaSet};
-use crate::model::{KindSet, RelationKind, Schema};
+use crate::model::{Date, KindSet, RelationKind, Schema};
 use actix_web::{web, HttpRequest};
 use std::ops::RangeInclusive;
 use std::str::FromStr;
@@ -28,6 +28,11 @@ impl Params {
             .rev()
             .find(|(n, v)| n == name && !v.trim().is_empty())
             .map(|(_, v)| v.trim())
+    }
+
+    /// A day (`YYYY-MM-DD`) under `name`, if given.
+    pub fn date(&self, name: &str) -> Result<Option<Date>, AppError> {
+        parse_date(name, self.get(name))
     }
 
     /// An integer in `range`, or `default` when absent.
@@ -120,6 +125,17 @@ impl Params {
 }
 
 /// The kinds of a set in their canonical order, for pages and their JSON.
+/// A day (`YYYY-MM-DD`) given as `name`; absent or empty is none.
+pub fn parse_date(name: &str, text: Option<&str>) -> Result<Option<Date>, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e: String| AppError::BadRequest(format!("{name}: {e}"))),
+    }
+}
+
 pub fn kind_list(kinds: KindSet) -> Vec<RelationKind> {
     kinds.kinds().collect()
 }

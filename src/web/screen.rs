@@ -2,20 +2,24 @@
 //! counterparty CSV file uploaded, screened under a regime on a day, the results as a table,
 //! as JSON and as a CSV download).
 //!
-//! `POST /screen` takes no session and no CSRF token, unlike the curation forms: screening
-//! reads the data and writes nothing to the database, so a forged cross-site post could only
-//! make the server compute a table the forger cannot read. What it keeps is the results for
-//! download, in memory, under a random token, bounded in number, size and age
-//! ([`Downloads`]).
+//! `POST /screen` takes no session and no CSRF token, unlike the curation forms, unless it
+//! asks to keep a record: screening reads the data and writes nothing to the database, so a
+//! forged cross-site post could only make the server compute a table the forger cannot read.
+//! What it keeps is the results for download, in memory, under a random token, bounded in
+//! number, size and age ([`Downloads`]). With `record=true` (a signed-in user's "keep a
+//! record", with the form's `csrf`) the screen is also kept as a screening record
+//! (`crate::screenings`), shown at `/screenings/{id}`.
 
 use super::search::Badge;
 use super::upload::{display_file_name, text_field};
 use super::{AppError, Format, WebError};
+use crate::accounts::Session;
 use crate::engine::Engine;
 use crate::exposure::RegimeId;
 use crate::model::{slug, Date, Schema};
 use crate::screen::batch::{self, FileError, Input, Match, Options, Summary, INPUT_COLUMNS};
 use crate::screen::{Candidate, Matcher, Subject, DEFAULT_THRESHOLD};
+use crate::screenings;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -223,11 +227,18 @@ pub struct ScreenForm {
     #[serde(skip)]
     pub today: Date,
     pub data_version: i64,
+    /// Who is signed in: only then can a screen be kept as a record.
+    pub viewer: Option<Session>,
 }
 
-pub async fn form(format: Format, engine: web::Data<Engine>) -> Result<HttpResponse, WebError> {
+pub async fn form(
+    format: Format,
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+) -> Result<HttpResponse, WebError> {
     format.respond(|| {
         Ok::<_, AppError>(ScreenForm {
+            viewer: super::account::viewer(&req, &engine)?,
             title: "Screen a file".to_string(),
             max_bytes: MAX_UPLOAD_BYTES,
             max_rows: MAX_UPLOAD_ROWS,
@@ -280,6 +291,8 @@ pub struct ScreenResults {
     pub problems: Vec<Problem>,
     /// Where the same results are as CSV, for an hour.
     pub download: String,
+    /// The id of the screening record kept of it (`/screenings/{id}`), when one was asked for.
+    pub record: Option<i64>,
     pub data_version: i64,
 }
 
@@ -372,13 +385,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
 
 /// The screening options from the form fields.
 fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .rev()
-            .find(|(n, v)| n == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim())
-    };
+    let get = |name: &str| field(fields, name);
     let regime: RegimeId = get("regime")
         .unwrap_or("ofac")
         .parse()
@@ -397,15 +404,7 @@ fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
             .filter(|t| (0.0..=1.0).contains(t))
             .ok_or_else(|| AppError::BadRequest(format!("threshold: a number from 0 to 1, got {text:?}")))?,
     };
-    let all_matches = match get("all_matches") {
-        None | Some("false") | Some("0") => false,
-        Some("on") | Some("true") | Some("1") => true,
-        Some(other) => {
-            return Err(AppError::BadRequest(format!(
-                "all_matches: true or false, got {other:?}"
-            )))
-        }
-    };
+    let all_matches = flag(fields, "all_matches")?;
     Ok(Options {
         regime,
         as_of,
@@ -424,6 +423,14 @@ pub async fn submit(
     let fail = |error| WebError { error, format };
     let upload = read_upload(&req, payload).await.map_err(fail)?;
     let options = options(&upload.fields).map_err(fail)?;
+    // Keeping a record writes: a session and its CSRF token, checked before any work.
+    let keeper = match flag(&upload.fields, "record").map_err(fail)? {
+        false => None,
+        true => Some(
+            super::account::require(&req, &engine, field(&upload.fields, "csrf").unwrap_or(""))
+                .map_err(fail)?,
+        ),
+    };
     let input =
         batch::read_csv(&upload.file_name, &upload.bytes[..], Some(MAX_UPLOAD_ROWS)).map_err(|e| {
             fail(match e {
@@ -432,14 +439,52 @@ pub async fn submit(
             })
         })?;
     // Matching takes both cores for up to seconds: off the async workers.
-    let (input, screened) = web::block(move || batch::screen(&engine, &input, &options).map(|s| (input, s)))
-        .await
-        .map_err(|e| fail(AppError::Internal(e.to_string())))?
-        .map_err(|e| fail(e.into()))?;
+    let bytes = upload.bytes.clone();
+    let (input, screened, record) = web::block(move || {
+        let screened = batch::screen(&engine, &input, &options)?;
+        let record = keeper
+            .map(|s| {
+                screenings::keep(
+                    &engine,
+                    &s.user.name,
+                    screenings::Source::Web,
+                    &bytes,
+                    &input,
+                    &screened,
+                )
+            })
+            .transpose()?;
+        Ok::<_, crate::store::StoreError>((input, screened, record))
+    })
+    .await
+    .map_err(|e| fail(AppError::Internal(e.to_string())))?
+    .map_err(|e| fail(e.into()))?;
     let mut csv = Vec::new();
     batch::write_csv(&input, &screened, &mut csv).map_err(|e| fail(AppError::Internal(e.to_string())))?;
     let token = downloads.keep(csv);
-    format.render(&results_page(&upload.file_name, input, screened, token))
+    let mut page = results_page(&upload.file_name, input, screened, token);
+    page.record = record;
+    format.render(&page)
+}
+
+/// The last non-empty value of form field `name`.
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .rev()
+        .find(|(n, v)| n == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// A yes/no form field: a checkbox's `on`, or true/false, 1/0; absent is no.
+fn flag(fields: &[(String, String)], name: &str) -> Result<bool, AppError> {
+    match field(fields, name) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("on") | Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(AppError::BadRequest(format!(
+            "{name}: true or false, got {other:?}"
+        ))),
+    }
 }
 
 fn results_page(file: &str, input: Input, screened: batch::Screened, token: String) -> ScreenResults {
@@ -483,6 +528,7 @@ fn results_page(file: &str, input: Input, screened: batch::Screened, token: Stri
             })
             .collect(),
         download: format!("/screen/{token}.csv"),
+        record: None,
         data_version: screened.data_version,
     }
 }

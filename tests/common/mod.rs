@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod lists;
+pub mod releases;
 pub mod session;
 
 use ownergraph::engine::Engine;

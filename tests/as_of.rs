@@ -1,0 +1,195 @@
+//! Entity pages as they stood on a day (`?as_of=`) and their timeline, on two real releases of
+//! OFAC's SDN list (2024-03-27, then the bundled 2024-05-03). Which entries were added,
+//! removed and renamed comes from the recorded changes (checked against the files' own diff
+//! by tests/changes.rs); the names they had are read from the files themselves.
+
+mod common;
+
+use common::lists::day;
+use common::releases::{entries, first_release, get, second_release, two_releases};
+use ownergraph::engine::Engine;
+use ownergraph::releases::{self, ChangeKind, ChangeQuery};
+use ownergraph::store::ChangeRow;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+fn shared() -> Arc<Engine> {
+    static BUILT: OnceLock<(tempfile::TempDir, Arc<Engine>)> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let (dir, engine) = two_releases();
+            (dir, Arc::new(engine))
+        })
+        .1
+        .clone()
+}
+
+/// The first change of `kind` the May release recorded (for removals: of an entity whose
+/// listing it ended).
+fn changed(engine: &Engine, kind: ChangeKind) -> ChangeRow {
+    let query = ChangeQuery::new(day("2024-05-03"), Some(day("2024-05-03")), None, None).unwrap();
+    let report = engine.read(|store| releases::report(store, &query)).unwrap();
+    let rows: Vec<ChangeRow> = report.rows().map(|(_, c)| c.clone()).collect();
+    rows.iter()
+        .find(|c| {
+            c.change == kind
+                && (kind != ChangeKind::EntityRemoved
+                    || rows
+                        .iter()
+                        .any(|l| l.change == ChangeKind::ListingEnded && l.entity_id == c.entity_id))
+        })
+        .unwrap_or_else(|| panic!("the May release recorded a change {kind}"))
+        .clone()
+}
+
+/// The name an SDN file gives entry `id` (`ofac-<ent_num>`).
+fn name_in(path: &Path, id: &str) -> String {
+    entries(path)
+        .remove(id)
+        .unwrap_or_else(|| panic!("{id} in {}", path.display()))
+        .name
+}
+
+async fn json(engine: &Arc<Engine>, uri: &str) -> (u16, Value) {
+    let (status, _, body) = get(engine.clone(), uri).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}
+
+#[actix_web::test]
+async fn an_entity_added_in_may_was_not_recorded_in_april() {
+    let engine = shared();
+    let added = changed(&engine, ChangeKind::EntityAdded);
+    let (status, body) = json(
+        &engine,
+        &format!("/entities/{}.json?as_of=2024-04-01", added.entity_id),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(&format!(
+            "nothing is recorded of {} on 2024-04-01: it was first recorded on 2024-05-03",
+            added.entity_id
+        )),
+        "{body}"
+    );
+    let (status, body) = json(
+        &engine,
+        &format!("/entities/{}.json?as_of=2024-05-03", added.entity_id),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["as_of"], "2024-05-03");
+    assert!(body["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["end_date"].is_null()));
+    let timeline = &body["timeline"];
+    assert!(timeline["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["change"] == "entity_added" && e["day"] == "2024-05-03"));
+}
+
+#[actix_web::test]
+async fn an_entity_removed_in_may_was_listed_in_april_and_is_not_today() {
+    let engine = shared();
+    let removed = changed(&engine, ChangeKind::EntityRemoved);
+    let id = &removed.entity_id;
+    let (status, april) = json(&engine, &format!("/entities/{id}.json?as_of=2024-04-01")).await;
+    assert_eq!(status, 200, "{april}");
+    let listings = april["listings"].as_array().unwrap();
+    assert!(!listings.is_empty(), "listed in April: {april}");
+    assert!(
+        listings.iter().all(|l| l["end_date"].is_null()),
+        "no end known in April"
+    );
+    let (_, today) = json(&engine, &format!("/entities/{id}.json")).await;
+    let listings = today["listings"].as_array().unwrap();
+    assert!(!listings.is_empty());
+    assert!(
+        listings.iter().all(|l| l["end_date"] == "2024-05-03"),
+        "ended today: {today}"
+    );
+    // The day the release ended it, the listing is no longer held.
+    let (_, may) = json(&engine, &format!("/entities/{id}.json?as_of=2024-05-03")).await;
+    assert_eq!(may["listings"].as_array().unwrap().len(), 0, "{may}");
+    let entries = today["timeline"]["entries"].as_array().unwrap();
+    for change in ["entity_removed", "listing_ended"] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["change"] == change && e["day"] == "2024-05-03" && e["dataset"] == "ofac-sdn"),
+            "{change} in {entries:?}"
+        );
+    }
+    assert_eq!(today["timeline"]["first_recorded"][0], "2024-03-27");
+}
+
+#[actix_web::test]
+async fn a_renamed_entity_has_its_old_name_in_april() {
+    let engine = shared();
+    let renamed = changed(&engine, ChangeKind::EntityRenamed);
+    let id = &renamed.entity_id;
+    let (old, new) = (name_in(&first_release(), id), name_in(&second_release(), id));
+    assert_ne!(old, new);
+    let (_, april) = json(&engine, &format!("/entities/{id}.json?as_of=2024-04-01")).await;
+    assert_eq!(april["entity"]["name"], old.as_str());
+    let (_, today) = json(&engine, &format!("/entities/{id}.json")).await;
+    assert_eq!(today["entity"]["name"], new.as_str());
+    assert!(today["as_of"].is_null());
+    let entry = today["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["change"] == "entity_renamed")
+        .cloned()
+        .expect("the rename is in the timeline");
+    assert_eq!(entry["day"], "2024-05-03");
+    assert_eq!(entry["detail"], format!("{old} → {new}").as_str());
+
+    // The page says which day it shows, links back to today and to the days of its timeline.
+    let (status, _, html) = get(engine.clone(), &format!("/entities/{id}?as_of=2024-04-01")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("As it stood on <strong>2024-04-01</strong>"));
+    assert!(html.contains(&format!(r#"<a href="/entities/{id}">Today’s page</a>"#)));
+    assert!(html.contains(&format!(
+        r#"<a href="/entities/{id}?as_of=2024-05-03">2024-05-03</a>"#
+    )));
+    assert!(html.contains(&format!(r#"/entities/{id}/exposure?as_of=2024-04-01"#)));
+    let (_, _, html) = get(engine.clone(), &format!("/entities/{id}")).await;
+    assert!(!html.contains("As it stood on"));
+    assert!(html.contains(r#"<section class="timeline" id="timeline">"#));
+}
+
+#[actix_web::test]
+async fn bad_days_and_days_before_any_release_are_refused() {
+    let engine = shared();
+    let renamed = changed(&engine, ChangeKind::EntityRenamed);
+    let id = &renamed.entity_id;
+    for bad in ["2024-13-01", "yesterday", "2024-02-30"] {
+        let (status, body) = json(&engine, &format!("/entities/{id}.json?as_of={bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().starts_with("as_of: "),
+            "{body}"
+        );
+    }
+    let (status, body) = json(&engine, &format!("/entities/{id}.json?as_of=2020-01-01")).await;
+    assert_eq!(status, 404);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("nothing is recorded yet on 2020-01-01: the first release held is of 2024-03-27"));
+    let (status, body) = json(&engine, &format!("/entities/{id}.json?timeline=9")).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("there is 1 page of 50"),
+        "{body}"
+    );
+}
