@@ -58,13 +58,19 @@ pub struct ListingFact {
     pub end_date: Option<Date>,
 }
 
-/// One entry of a node's adjacency: the node at the other end, the edge, its kind.
+/// One entry of a node's adjacency: the node at the other end, the edge, its kind, and the
+/// other node's schema (in what would be padding: walks that group or filter by schema read
+/// it here instead of missing the cache on the node itself, once per relation).
 #[derive(Debug, Clone, Copy)]
 pub struct Adjacent {
     pub node: u32,
     pub edge: u32,
     pub kind: RelationKind,
+    pub schema: Schema,
 }
+
+// The schema sits in padding: an entry stays 12 bytes.
+const _: () = assert!(std::mem::size_of::<Adjacent>() == 12);
 
 /// Compressed sparse rows: the entries of node `n` are `entries[offsets[n]..offsets[n + 1]]`.
 #[derive(Debug, Default)]
@@ -88,6 +94,7 @@ impl Adjacency {
             node: 0,
             edge: 0,
             kind: RelationKind::LinkedTo,
+            schema: Schema::LegalEntity,
         };
         let mut entries = vec![placeholder; offsets[node_count] as usize];
         for (row, entry) in pairs {
@@ -494,6 +501,8 @@ impl Snapshot {
             let mut groups: Vec<ReachGroup> = Vec::new();
             let mut counts = [0u32; CELLS];
             for level in 1..=depth {
+                // The last level's nodes are counted, not walked from.
+                let last = level == depth;
                 for &node in &frontier {
                     let sides = self.sides(node, direction);
                     // Side 0 is the node's outgoing relations unless the walk goes in only.
@@ -508,7 +517,7 @@ impl Snapshot {
                             if *seen == stamp || !kinds.contains(adj.kind) {
                                 continue;
                             }
-                            if schemas != SchemaSet::ALL && !schemas.contains(self.node(adj.node).schema) {
+                            if schemas != SchemaSet::ALL && !schemas.contains(adj.schema) {
                                 continue;
                             }
                             *seen = stamp;
@@ -521,9 +530,11 @@ impl Snapshot {
                                 nodes.push((adj.node, level));
                             }
                             if grouped {
-                                counts[cell(adj.kind, source_side[side], self.node(adj.node).schema)] += 1;
+                                counts[cell(adj.kind, source_side[side], adj.schema)] += 1;
                             }
-                            next.push(adj.node);
+                            if !last {
+                                next.push(adj.node);
+                            }
                         }
                     }
                     if grouped {
@@ -1060,6 +1071,7 @@ fn freeze(graph: &Graph<Node, Edge, Directed, u32>) -> (Adjacency, Adjacency) {
                     node: other.index() as u32,
                     edge: i as u32,
                     kind: e.weight.kind,
+                    schema: graph[other].schema,
                 };
                 (row.index() as u32, entry)
             }),
