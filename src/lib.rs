@@ -22,4 +22,5 @@ pub mod resolve;
 pub mod screen;
 pub mod search;
 pub mod store;
+pub mod watchlist;
 pub mod web;

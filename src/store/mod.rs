@@ -27,10 +27,12 @@ mod relation_pages;
 mod releases;
 mod resolve;
 mod search;
+mod watchlists;
 pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use search::{NameLookup, NameMatch};
+pub use watchlists::{AlertRow, DueDelivery, NewAlert, NewWatchlistRow, RowState, StoredRow, WatchlistRow};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
@@ -47,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_resolution.sql"),
     include_str!("migrations/009_investigations.sql"),
     include_str!("migrations/010_releases.sql"),
+    include_str!("migrations/011_watchlists.sql"),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).

@@ -283,12 +283,12 @@ pub struct ScreenResults {
     pub data_version: i64,
 }
 
-/// What a `POST /screen` carried.
-struct Upload {
-    file_name: String,
-    bytes: web::Bytes,
+/// What a `POST /screen` (or `POST /watchlists`) carried.
+pub(super) struct Upload {
+    pub file_name: String,
+    pub bytes: web::Bytes,
     /// The other form fields (or, for a `text/csv` body, the query string).
-    fields: Vec<(String, String)>,
+    pub fields: Vec<(String, String)>,
 }
 
 fn too_large() -> AppError {
@@ -299,7 +299,7 @@ fn too_large() -> AppError {
 }
 
 /// Reads the upload: a multipart form with a `file` field, or a `text/csv` body.
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, AppError> {
+pub(super) async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
