@@ -40,7 +40,12 @@ fn counterparties(engine: &Engine, root: &Path, rows: usize) -> Vec<u8> {
     let mut names: Vec<String> = negative_cases(&negatives).into_iter().map(|c| c.query).collect();
     let mut seed = 1;
     while names.len() < rows {
-        names.extend(sdn_cases(engine, Some(5_000), seed).expect("cases").into_iter().map(|c| c.query));
+        names.extend(
+            sdn_cases(engine, Some(5_000), seed)
+                .expect("cases")
+                .into_iter()
+                .map(|c| c.query),
+        );
         seed += 1;
     }
     names.truncate(rows);
@@ -82,7 +87,22 @@ fn import(engine: &Engine, dir: &Path) -> f64 {
 
 /// A hypothetical listing of `entity` (the bench's, not a real one).
 fn listing(entity: &str, program: &str) -> String {
-    format!("{entity},SDN List,US Department of the Treasury (OFAC),{program},2020-01-01,,bench fixture,,,H\n")
+    format!(
+        "{entity},SDN List,US Department of the Treasury (OFAC),{program},2020-01-01,,bench fixture,,,H\n"
+    )
+}
+
+/// Screens the watchlist again after a release and says how it went.
+fn rescreen(engine: &Engine, monitor: &mut Monitor) {
+    let started = Instant::now();
+    let done = watchlist::rescreen(engine, monitor).unwrap();
+    println!(
+        "screen again after it: {:.2} s ({:?} pass, rows matched again: {}, {} alerts written)",
+        started.elapsed().as_secs_f64(),
+        done[0].pass,
+        done[0].rematched,
+        done[0].alerts
+    );
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -101,20 +121,19 @@ fn main() {
     let input = batch::read_csv("bench.csv", &csv[..], None).expect("reads");
     let mut monitor = Monitor::default();
 
-    let started = Instant::now();
-    watchlist::add(
-        &engine,
-        &mut monitor,
-        &NewWatchlist {
+    let save = |monitor: &mut Monitor| {
+        let new = NewWatchlist {
             name: "bench",
             owner: "bench",
             regime: RegimeId::Ofac,
             threshold: ownergraph::screen::DEFAULT_THRESHOLD,
             webhook_url: None,
             input: &input,
-        },
-    )
-    .expect("saves");
+        };
+        watchlist::add(&engine, monitor, &new).expect("saves");
+    };
+    let started = Instant::now();
+    save(&mut monitor);
     println!(
         "save and screen {} rows (name index cold): {:.2} s",
         input.rows.len(),
@@ -140,40 +159,34 @@ fn main() {
         whole_seconds * 1e3,
         snapshot.node_count()
     );
-    let started = Instant::now();
-    let done = watchlist::rescreen(&engine, &mut monitor).unwrap();
-    println!(
-        "screen again after it: {:.2} s ({:?} pass, rows matched again: {}, {} alerts written)",
-        started.elapsed().as_secs_f64(),
-        done[0].pass,
-        done[0].rematched,
-        done[0].alerts
-    );
+    rescreen(&engine, &mut monitor);
 
     // A release that adds an entity: every row matched again, a whole pass.
     let entity = "bench-entity,Bench Entity of No Consequence,Company,CN,,bench fixture,L,bench,\n";
     let added = release_with(root, "entities.csv", entity);
     let seconds = import(&engine, added.path());
     println!("import of a release adding one entity (watchlist present): {seconds:.3} s");
-    let started = Instant::now();
-    let done = watchlist::rescreen(&engine, &mut monitor).unwrap();
-    println!(
-        "screen again after it: {:.2} s ({:?} pass, rows matched again: {}, {} alerts written)",
-        started.elapsed().as_secs_f64(),
-        done[0].pass,
-        done[0].rematched,
-        done[0].alerts
-    );
+    rescreen(&engine, &mut monitor);
 
     // Imports with the watchlist present and without it, alternating; each adds a listing of
     // its own so each changes something. The screening that follows a release runs on its own
     // thread after the import, so it is not part of an import's time; it is measured above.
-    let parties = ["cetc", "cethik", "alibaba", "taobao-china", "ant-group", "gong-hongjia"];
+    let parties = [
+        "cetc",
+        "cethik",
+        "alibaba",
+        "taobao-china",
+        "ant-group",
+        "gong-hongjia",
+    ];
     let mut with = Vec::new();
     let mut without = Vec::new();
     let mut extra = String::new();
     for run in 0..runs * 2 {
-        extra.push_str(&listing(parties[run % parties.len()], &format!("BENCH-RUN-{run}")));
+        extra.push_str(&listing(
+            parties[run % parties.len()],
+            &format!("BENCH-RUN-{run}"),
+        ));
         let release = release_with(root, "listings.csv", &extra);
         let present = run % 2 == 0;
         // Without: the same database with the watchlist removed and put back after.
@@ -185,19 +198,7 @@ fn main() {
             with.push(seconds);
         } else {
             without.push(seconds);
-            watchlist::add(
-                &engine,
-                &mut monitor,
-                &NewWatchlist {
-                    name: "bench",
-                    owner: "bench",
-                    regime: RegimeId::Ofac,
-                    threshold: ownergraph::screen::DEFAULT_THRESHOLD,
-                    webhook_url: None,
-                    input: &input,
-                },
-            )
-            .expect("saves again");
+            save(&mut monitor);
         }
     }
     println!(

@@ -851,10 +851,7 @@ fn resolve(action: ResolveAction) -> Result<()> {
 
 /// A screening threshold: a number from 0 to 1.
 fn threshold(text: &str) -> Result<f64, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|t| (0.0..=1.0).contains(t))
-        .ok_or_else(|| format!("{text:?} is not a number from 0 to 1"))
+    crate::screen::parse_threshold(text)
 }
 
 /// `ownergraph screen`: a counterparty file against the database, as CSV.

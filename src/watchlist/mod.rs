@@ -67,15 +67,6 @@ pub fn check_name(text: &str) -> Result<String, String> {
     Ok(name.to_string())
 }
 
-/// A threshold: a number from 0 to 1.
-pub fn check_threshold(value: f64) -> Result<f64, String> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("threshold: a number from 0 to 1, got {value}"))
-    }
-}
-
 /// What is to be saved.
 pub struct NewWatchlist<'a> {
     pub name: &'a str,
@@ -100,7 +91,12 @@ pub struct Created {
 /// Saves a watchlist and screens it once, as the baseline later alerts compare with.
 pub fn add(engine: &Engine, monitor: &mut Monitor, new: &NewWatchlist<'_>) -> Result<Created, WatchError> {
     let name = check_name(new.name).map_err(WatchError::Invalid)?;
-    check_threshold(new.threshold).map_err(WatchError::Invalid)?;
+    if !(0.0..=1.0).contains(&new.threshold) {
+        return Err(WatchError::Invalid(format!(
+            "threshold: a number from 0 to 1, got {}",
+            new.threshold
+        )));
+    }
     let url = new
         .webhook_url
         .map(str::trim)

@@ -370,15 +370,26 @@ pub(super) async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Res
     })
 }
 
+/// The last non-empty value of the form field `name`, trimmed.
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .rev()
+        .find(|(n, v)| n == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// The form's threshold, [`DEFAULT_THRESHOLD`] when none is given.
+pub(super) fn threshold(text: Option<&str>) -> Result<f64, AppError> {
+    text.map_or(Ok(DEFAULT_THRESHOLD), |t| {
+        crate::screen::parse_threshold(t)
+            .map_err(|_| AppError::BadRequest(format!("threshold: a number from 0 to 1, got {t:?}")))
+    })
+}
+
 /// The screening options from the form fields.
 fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .rev()
-            .find(|(n, v)| n == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim())
-    };
+    let get = |name: &str| field(fields, name);
     let regime: RegimeId = get("regime")
         .unwrap_or("ofac")
         .parse()
@@ -389,14 +400,7 @@ fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
             .parse()
             .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}")))?,
     };
-    let threshold = match get("threshold") {
-        None => DEFAULT_THRESHOLD,
-        Some(text) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|t| (0.0..=1.0).contains(t))
-            .ok_or_else(|| AppError::BadRequest(format!("threshold: a number from 0 to 1, got {text:?}")))?,
-    };
+    let threshold = threshold(get("threshold"))?;
     let all_matches = match get("all_matches") {
         None | Some("false") | Some("0") => false,
         Some("on") | Some("true") | Some("1") => true,

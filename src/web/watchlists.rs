@@ -6,7 +6,7 @@
 
 use super::account;
 use super::feed::{self, Entry, Feed, Item};
-use super::screen::{read_upload, Upload, MAX_UPLOAD_ROWS};
+use super::screen::{self, read_upload, Upload, MAX_UPLOAD_ROWS};
 use super::{AppError, Format, WebError};
 use crate::accounts::{Role, Session};
 use crate::engine::Engine;
@@ -62,12 +62,7 @@ pub async fn list(
 }
 
 fn field<'a>(upload: &'a Upload, name: &str) -> Option<&'a str> {
-    upload
-        .fields
-        .iter()
-        .rev()
-        .find(|(n, v)| n == name && !v.trim().is_empty())
-        .map(|(_, v)| v.trim())
+    screen::field(&upload.fields, name)
 }
 
 impl From<WatchError> for AppError {
@@ -93,14 +88,7 @@ fn create_from(
         .unwrap_or("ofac")
         .parse()
         .map_err(|e| AppError::BadRequest(format!("regime: {e}")))?;
-    let threshold = match field(upload, "threshold") {
-        None => DEFAULT_THRESHOLD,
-        Some(text) => text
-            .parse::<f64>()
-            .map_err(|_| format!("threshold: a number from 0 to 1, got {text:?}"))
-            .and_then(watchlist::check_threshold)
-            .map_err(AppError::BadRequest)?,
-    };
+    let threshold = screen::threshold(field(upload, "threshold"))?;
     let input = batch::read_csv(&upload.file_name, &upload.bytes[..], Some(MAX_UPLOAD_ROWS))
         .map_err(WatchError::from)?;
     let created = watch.add(
