@@ -610,3 +610,62 @@ fn the_command_line_adds_lists_and_removes_and_its_import_screens_again() {
     let (out, _) = run(&["watchlist", "list", "--format", "json"]);
     assert_eq!(out.trim(), "[]");
 }
+
+/// The server's own look at the data version: a release written by another process (here
+/// this test, as a sync or Litestream would) is screened by the running server.
+#[test]
+fn a_running_server_screens_a_release_another_process_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("served.db");
+    {
+        let engine = Engine::open(&db).unwrap();
+        common::import_into(&engine, Format::Csv, &common::entity_list_dir());
+        add(&engine, &mut Monitor::default(), "suppliers", SUPPLIERS, None);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_ownergraph"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(&db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<Value> {
+        let mut reply = ureq::get(&format!("{base}{path}")).call().ok()?;
+        serde_json::from_str(&reply.body_mut().read_to_string().ok()?).ok()
+    };
+    let outcome = (|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while get("/healthz").is_none() {
+            if std::time::Instant::now() > deadline {
+                return Err("the server did not start".to_string());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let mut store = ownergraph::store::Store::open(&db).unwrap();
+        let release = release_listing_sasac();
+        let prepared = import::read(Format::Csv, release.path(), Some("entity-list-2019")).unwrap();
+        store.apply(&prepared.batch, &prepared.record).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let page = get("/watchlists/suppliers.json").unwrap_or_default();
+            if page["alerts_total"] == 2 {
+                return Ok(page);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("no alerts after the release: {page}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    })();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let page = outcome.unwrap();
+    assert_eq!(page["rows"][0]["status"], "blocked");
+    assert_eq!(page["alerts"][0]["release_dataset"], "entity-list-2019");
+}

@@ -256,9 +256,26 @@ impl Monitor {
 #[derive(Default)]
 pub struct Watch {
     monitor: std::sync::Mutex<Monitor>,
+    /// The snapshot's data version at the last [`Watch::rescreen_if_moved`].
+    seen: std::sync::atomic::AtomicI64,
 }
 
 impl Watch {
+    /// [`Watch::rescreen`] when the engine's snapshot has moved since the last call: what a
+    /// server asks four times a second, so that most calls read nothing. A watchlist saved
+    /// screens itself, so only a new data version needs a look.
+    pub fn rescreen_if_moved(&self, engine: &Engine) -> Result<Vec<Evaluated>, StoreError> {
+        use std::sync::atomic::Ordering;
+        let version = engine.snapshot().data_version;
+        if self.seen.load(Ordering::Acquire) == version {
+            return Ok(Vec::new());
+        }
+        let done = self.rescreen(engine)?;
+        // A snapshot that lagged the store is followed by a newer one: looked at then.
+        self.seen.store(version, Ordering::Release);
+        Ok(done)
+    }
+
     /// [`rescreen`] with the shared monitor.
     pub fn rescreen(&self, engine: &Engine) -> Result<Vec<Evaluated>, StoreError> {
         let mut monitor = self.monitor.lock().unwrap_or_else(|p| p.into_inner());

@@ -298,7 +298,7 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
         }
         // Every release, whoever imported it (this server, `ownergraph import`, a sync),
         // is a new data version: each watchlist is screened again once.
-        match monitoring.rescreen(&watched) {
+        match monitoring.rescreen_if_moved(&watched) {
             Ok(done) => {
                 for e in done.iter().filter(|e| e.recorded) {
                     tracing::info!(
