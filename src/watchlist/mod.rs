@@ -24,6 +24,7 @@ use crate::screen::{Matcher, Subject};
 use crate::store::{NewAlert, NewWatchlistRow, RowState, StoreError, StoredRow, WatchlistRow};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Longest watchlist name, in characters.
@@ -348,13 +349,13 @@ pub fn rescreen(engine: &Engine, monitor: &mut Monitor) -> Result<Vec<Evaluated>
     if due.is_empty() {
         return Ok(Vec::new());
     }
-    let matcher = Matcher::new(engine)?;
-    if matcher.snapshot.data_version != version {
+    let snapshot = engine.snapshot();
+    if snapshot.data_version != version {
         return Ok(Vec::new());
     }
     let mut done = Vec::with_capacity(due.len());
     for w in &due {
-        done.push(evaluate(engine, &matcher, monitor, w, iid)?);
+        done.push(evaluate(engine, &snapshot, monitor, w, iid)?);
     }
     Ok(done)
 }
@@ -383,13 +384,12 @@ fn alert_kind(before: &RowState, after: &RowState) -> Option<&'static str> {
 
 fn evaluate(
     engine: &Engine,
-    matcher: &Matcher<'_>,
+    snapshot: &Arc<Snapshot>,
     monitor: &mut Monitor,
     w: &WatchlistRow,
     iid: i64,
 ) -> Result<Evaluated, StoreError> {
     let started = Instant::now();
-    let snapshot = &matcher.snapshot;
     let version = snapshot.data_version;
     let regime: RegimeId = w
         .regime
@@ -407,7 +407,33 @@ fn evaluate(
     })?;
     let before: HashMap<i64, RowState> = before.into_iter().collect();
     let rematch = before.is_empty()
-        || kinds.is_none_or(|k: BTreeSet<String>| k.iter().any(|k| !NAME_NEUTRAL.contains(&k.as_str())));
+        || kinds.is_none_or(|k: BTreeSet<String>| k.iter().any(|k| !NAME_NEUTRAL.contains(&k.as_str())))
+        || before.values().any(|s| {
+            s.match_id
+                .as_deref()
+                .is_some_and(|id| snapshot.find(id).is_none())
+        });
+    // The name index is built only when rows are matched again: a release that only lists
+    // or ends parties costs no index (seconds at a million parties) and no matching.
+    let matcher = match rematch {
+        false => None,
+        true => {
+            let matcher = Matcher::new(engine)?;
+            if matcher.snapshot.data_version != version {
+                // A newer snapshot came in meanwhile: it is screened next time.
+                return Ok(Evaluated {
+                    watchlist: w.name.clone(),
+                    rows: 0,
+                    rematched: true,
+                    pass: Pass::Held,
+                    alerts: 0,
+                    recorded: false,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            Some(matcher)
+        }
+    };
     let (pass, how) = monitor.exposure(engine, snapshot, regime, iid)?;
     let after = batch::in_parallel(&rows, |r| {
         let kept = before.get(&r.row).filter(|_| !rematch);
@@ -419,11 +445,15 @@ fn evaluate(
             (Some(f), _) => Some(f),
             // Kept with no match, and no name changed: still none.
             (None, Some(state)) if state.match_id.is_none() => None,
-            _ => matcher
-                .candidates(&subject_of(r), 1)?
-                .into_iter()
-                .find(|c| c.score >= w.threshold)
-                .and_then(|c| Some((snapshot.find(&c.id)?, Some(c.name), Some(c.score)))),
+            _ => match &matcher {
+                Some(matcher) => matcher
+                    .candidates(&subject_of(r), 1)?
+                    .into_iter()
+                    .find(|c| c.score >= w.threshold)
+                    .and_then(|c| Some((snapshot.find(&c.id)?, Some(c.name), Some(c.score)))),
+                // Not matched again: every kept match was found above.
+                None => None,
+            },
         };
         Ok(match found {
             None => RowState {
