@@ -245,6 +245,50 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Keep counterparty files screened: each is screened again after every release, and
+    /// what changed for a row (a new match, a match gone, a status changed) is an alert.
+    Watchlist {
+        #[command(subcommand)]
+        action: WatchlistAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WatchlistAction {
+    /// Save a counterparty file (the layout `screen` reads) as a watchlist and screen it once.
+    Add {
+        /// Letters, digits, `-` and `_`.
+        name: String,
+        file: PathBuf,
+        /// ofac, bis, eu or uk.
+        #[arg(long, default_value = "ofac")]
+        regime: crate::exposure::RegimeId,
+        /// Candidates scoring at least this (0 to 1) are matches.
+        #[arg(long, default_value_t = crate::screen::DEFAULT_THRESHOLD, value_parser = threshold)]
+        threshold: f64,
+        /// Post each alert here (https://, or http:// to this machine), signed; the secret is
+        /// printed once.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
+        /// The account it is saved for (its pages show it as the owner).
+        #[arg(long, default_value = "cli")]
+        owner: String,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
+    /// List the watchlists.
+    List {
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Remove a watchlist with its statuses and alerts.
+    Remove {
+        name: String,
+        #[arg(long, default_value = "ownergraph.db")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -374,6 +418,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 let outcome =
                     crate::resolve::xref_and_merge(&mut store, scope, crate::resolve::DEFAULT_MIN_SCORE)?;
                 report_xref(&outcome, started.elapsed(), false);
+            }
+            drop(store);
+            if !changed.is_empty() {
+                rescreen_after_import(&db)?;
             }
             Ok(())
         }
@@ -570,7 +618,94 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { action } => user(action),
+        Command::Watchlist { action } => watchlist(action),
     }
+}
+
+fn watchlist(action: WatchlistAction) -> Result<()> {
+    match action {
+        WatchlistAction::Add {
+            name,
+            file,
+            regime,
+            threshold,
+            webhook,
+            owner,
+            db,
+        } => {
+            existing_store(&db)?;
+            let engine = Engine::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let reader = std::io::BufReader::new(
+                std::fs::File::open(&file).with_context(|| format!("opening {}", file.display()))?,
+            );
+            let input = crate::screen::batch::read_csv(&file.display().to_string(), reader, None)?;
+            for problem in &input.problems {
+                eprintln!("{problem} (row not watched)");
+            }
+            let created = crate::watchlist::add(
+                &engine,
+                &mut crate::watchlist::Monitor::default(),
+                &crate::watchlist::NewWatchlist {
+                    name: &name,
+                    owner: &owner,
+                    regime,
+                    threshold,
+                    webhook_url: webhook.as_deref(),
+                    input: &input,
+                },
+            )?;
+            eprintln!(
+                "{}: watchlist {name}: {} rows screened under {regime}",
+                db.display(),
+                created.rows
+            );
+            if let Some(secret) = created.webhook_secret {
+                println!(
+                    "webhook secret (shown once; verify {} with it): {secret}",
+                    crate::watchlist::webhook::SIGNATURE_HEADER
+                );
+            }
+            Ok(())
+        }
+        WatchlistAction::List { db, format } => {
+            let lists = existing_store(&db)?.watchlists()?;
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&lists)?),
+                OutputFormat::Text => {
+                    for w in &lists {
+                        println!(
+                            "{:<24} {:<5} {:.2} {:>7} rows {:>6} alerts  {}",
+                            w.name, w.regime, w.threshold, w.rows, w.alerts, w.owner
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        WatchlistAction::Remove { name, db } => {
+            existing_store(&db)?.remove_watchlist(&name)?;
+            eprintln!("{}: removed watchlist {name}", db.display());
+            Ok(())
+        }
+    }
+}
+
+/// After a CLI import: every watchlist screened again, unless a server got there first.
+fn rescreen_after_import(db: &Path) -> Result<()> {
+    if existing_store(db)?.watchlists()?.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let engine = Engine::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let done = crate::watchlist::rescreen(&engine, &mut crate::watchlist::Monitor::default())?;
+    for e in &done {
+        eprintln!(
+            "watchlist {}: {} rows screened again, {} alerts",
+            e.watchlist, e.rows, e.alerts
+        );
+    }
+    eprintln!("watchlists screened again in {:.2?}", started.elapsed());
+    Ok(())
 }
 
 fn xref(
@@ -735,10 +870,7 @@ fn resolve(action: ResolveAction) -> Result<()> {
 
 /// A screening threshold: a number from 0 to 1.
 fn threshold(text: &str) -> Result<f64, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|t| (0.0..=1.0).contains(t))
-        .ok_or_else(|| format!("{text:?} is not a number from 0 to 1"))
+    crate::screen::parse_threshold(text)
 }
 
 /// `ownergraph screen --verify ID`: a screening record run again.

@@ -220,7 +220,11 @@ impl Engine {
     /// Loads a snapshot from `store` and swaps it in.
     fn swap(&self, store: &Store) -> Result<(), StoreError> {
         let fresh = load(store, &self.metrics)?;
-        self.snapshot.store(Arc::new(fresh));
+        let old = self.snapshot.swap(Arc::new(fresh));
+        // Freeing the old snapshot (its graph, and the name indexes built on it for screening
+        // and watchlists: millions of small allocations) is no part of a write: the writer
+        // hands it to a thread of its own. A reader still holding it frees it last instead.
+        std::thread::spawn(move || drop(old));
         Ok(())
     }
 

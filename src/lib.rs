@@ -24,4 +24,5 @@ pub mod screen;
 pub mod screenings;
 pub mod search;
 pub mod store;
+pub mod watchlist;
 pub mod web;

@@ -218,7 +218,9 @@ fn an_older_database_gets_its_index_on_open() {
     // Back to schema version 1: no search (or later) tables at all.
     raw_execute(
         &path,
-        "DROP TABLE search_trigrams; DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+        "DROP TABLE webhook_deliveries; DROP TABLE alerts; DROP TABLE watchlist_status;
+         DROP TABLE watchlist_rows; DROP TABLE watchlists;
+         DROP TABLE search_trigrams; DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users; DROP TABLE judgements; DROP TABLE xref_candidates;
          DROP TABLE investigations; DROP TABLE release_changes; DROP TABLE screenings;

@@ -317,6 +317,48 @@ impl Incremental {
         }
     }
 
+    /// The status of `node` under the pass as it stands, as [`Verdicts::status`] gives it.
+    pub fn status(&self, node: u32) -> Status {
+        if self.local.seed.get(node as usize).copied().unwrap_or(false) {
+            return Status::Listed;
+        }
+        self.best
+            .get(&node)
+            .map_or(Status::NotBlocked, |(_, d)| d.computed.under(self.rule.state))
+    }
+
+    /// The evidence of a captured `node`: the chain of captured owners from it up to a
+    /// listed party (`node` first, the listed party last), following at each step a listed
+    /// witness if there is one, else the first. Empty when `node` is not captured.
+    pub fn chain(&self, node: u32) -> Vec<u32> {
+        let mut chain = vec![node];
+        let mut at = node;
+        while let Some((_, d)) = self.best.get(&at) {
+            let next = d
+                .witnesses
+                .iter()
+                .find(|w| self.local.seed[**w as usize])
+                .or(d.witnesses.first());
+            // A cycle of captured owners ends the chain where it closes.
+            match next {
+                Some(&w) if !chain.contains(&w) => {
+                    chain.push(w);
+                    at = w;
+                }
+                _ => break,
+            }
+        }
+        if chain.len() == 1 {
+            chain.clear();
+        }
+        chain
+    }
+
+    /// The day and rule state the pass judges.
+    pub fn rule(&self) -> &Applied {
+        &self.rule
+    }
+
     /// The pass as it stands.
     pub fn exposure(&self) -> GraphExposure {
         self.to_exposure(self.best.values().map(|(_, d)| d.clone()).collect())

@@ -413,7 +413,7 @@ pub fn screen(engine: &Engine, input: &Input, options: &Options) -> Result<Scree
 
 /// `f` of every item, in order, computed by one worker per core taking chunks from a shared
 /// counter (rows differ in cost, so a fixed split would leave a core idle).
-fn in_parallel<T: Sync, U: Send>(
+pub fn in_parallel<T: Sync, U: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<U, StoreError> + Sync,
 ) -> Result<Vec<U>, StoreError> {

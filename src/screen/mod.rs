@@ -33,6 +33,15 @@ use std::sync::Arc;
 
 /// Scores at or above this are reported as matches by default.
 pub const DEFAULT_THRESHOLD: f64 = 0.88;
+/// A threshold as given (`0.9`): a number from 0 to 1.
+pub fn parse_threshold(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|t| (0.0..=1.0).contains(t))
+        .ok_or_else(|| format!("{text:?} is not a number from 0 to 1"))
+}
+
 /// Names read from the trigram index per form of the subject's name.
 const NAME_CANDIDATES: usize = 60;
 /// Parties scored in full per subject.

@@ -29,11 +29,13 @@ mod releases;
 mod resolve;
 mod screenings;
 mod search;
+mod watchlists;
 pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use screenings::{Screening, ScreeningData, ScreeningMeta};
 pub use search::{NameLookup, NameMatch};
+pub use watchlists::{AlertRow, DueDelivery, NewAlert, NewWatchlistRow, RowState, StoredRow, WatchlistRow};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
@@ -52,6 +54,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("migrations/008_resolution.sql")),
     (9, include_str!("migrations/009_investigations.sql")),
     (10, include_str!("migrations/010_releases.sql")),
+    (11, include_str!("migrations/011_watchlists.sql")),
     (12, include_str!("migrations/012_screenings.sql")),
 ];
 

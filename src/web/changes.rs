@@ -4,11 +4,12 @@
 //! itemised release changes as a download, `/changes.atom` a feed of releases.
 
 use super::account;
+use super::feed::{self, Entry, Feed, Item};
 use super::{AppError, Format, WebError};
 use crate::accounts::Session;
 use crate::engine::Engine;
 use crate::model::Date;
-use crate::releases::{self, ChangeQuery, ChangeReport, ReleaseChanges};
+use crate::releases::{self, ChangeQuery, ChangeReport};
 use crate::store::{Change, ImportLogEntry};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -203,26 +204,6 @@ pub async fn csv(
         .body(body))
 }
 
-/// One release as a feed entry.
-pub struct FeedEntry<'a> {
-    pub release: &'a ReleaseChanges,
-    pub title: String,
-    pub updated: String,
-    pub summary: String,
-    pub href: String,
-    pub items: Vec<(&'a crate::store::ChangeRow, String)>,
-    pub more: u64,
-}
-
-#[derive(Template)]
-#[template(path = "changes_feed.xml")]
-pub struct Feed<'a> {
-    pub base: String,
-    pub self_href: String,
-    pub updated: String,
-    pub entries: Vec<FeedEntry<'a>>,
-}
-
 /// An Atom timestamp for a release: when it was imported (`imported_at` is already RFC 3339).
 fn feed_time(i: &ImportLogEntry) -> String {
     i.imported_at.clone()
@@ -235,11 +216,9 @@ pub async fn atom(
     engine: web::Data<Engine>,
     query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let fail = |error| WebError { error, format };
     let (q, report) = asked_report(format, &engine, &query)?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
-    let entries: Vec<FeedEntry<'_>> = report
+    let base = feed::base(&req);
+    let entries: Vec<Entry> = report
         .releases
         .iter()
         .map(|r| {
@@ -248,15 +227,25 @@ pub async fn atom(
                 .iter()
                 .map(|(k, n)| format!("{} {n}", k.label()))
                 .collect();
-            let items: Vec<_> = r
+            let items: Vec<Item> = r
                 .lists
                 .iter()
                 .flat_map(|l| l.changes.iter())
                 .take(FEED_ITEMS)
-                .map(|c| (c, releases::detail(c)))
+                .map(|c| Item {
+                    prefix: format!(
+                        "{}{} ",
+                        c.list.as_deref().map(|l| format!("{l}: ")).unwrap_or_default(),
+                        c.change.label()
+                    ),
+                    href: Some(format!("{base}/entities/{}", c.entity_id)),
+                    text: c.entity_name.clone(),
+                    suffix: format!(" {}", releases::detail(c)),
+                })
                 .collect();
             let held: u64 = r.counts.values().sum();
-            FeedEntry {
+            Entry {
+                id: format!("{base}/changes#release-{}-{}", r.release.iid, r.release.checksum),
                 title: format!("{} release of {}", r.release.dataset, r.day),
                 updated: feed_time(&r.release),
                 summary: if counts.is_empty() {
@@ -264,27 +253,17 @@ pub async fn atom(
                 } else {
                     counts.join(", ")
                 },
+                lead: releases::release_line(r),
                 href: format!("{base}{}", ChangesPage::release_href(&r.release)),
                 more: held.saturating_sub(items.len() as u64),
                 items,
-                release: r,
             }
         })
         .collect();
-    let feed = Feed {
-        self_href: format!("{base}/changes.atom?{}", links_of(&q)),
-        updated: entries
-            .iter()
-            .map(|e| e.updated.clone())
-            .max()
-            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into()),
-        base,
+    Feed::new(
+        "ownergraph: what changed in each release".into(),
+        format!("{base}/changes.atom?{}", links_of(&q)),
         entries,
-    };
-    let body = feed
-        .render()
-        .map_err(|e| fail(AppError::Internal(e.to_string())))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .body(body))
+    )
+    .respond(format)
 }

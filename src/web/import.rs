@@ -284,6 +284,7 @@ pub async fn submit(
     req: HttpRequest,
     payload: web::Payload,
     engine: web::Data<Engine>,
+    watch: web::Data<crate::watchlist::Watch>,
 ) -> Result<HttpResponse, WebError> {
     let fail = |error| WebError { error, format };
     // Who may upload is settled before a byte of the body is stored.
@@ -296,10 +297,12 @@ pub async fn submit(
     let upload = receive(&req, payload).await.map_err(fail)?;
     let session = require(&req, &engine, upload.field("csrf").unwrap_or("")).map_err(fail)?;
     admin(&session).map_err(fail)?;
-    let result = web::block(move || run(&engine, &upload, &session.user.name))
+    let importing = engine.clone();
+    let result = web::block(move || run(&importing, &upload, &session.user.name))
         .await
         .map_err(|e| fail(AppError::Internal(e.to_string())))?
         .map_err(fail)?;
+    super::watchlists::after_import(engine, watch);
     format.render(&result)
 }
 

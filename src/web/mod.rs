@@ -14,6 +14,7 @@ mod entity;
 mod error;
 mod export;
 mod exposure;
+mod feed;
 mod graph;
 mod home;
 mod import;
@@ -27,6 +28,7 @@ mod search;
 mod sources;
 mod suggest;
 mod upload;
+mod watchlists;
 
 pub use account::CookiePolicy;
 pub use import::{ImportLimit, MAX_IMPORT_BYTES};
@@ -212,6 +214,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/screen/{token}.csv", web::get().to(screen::download))
         .route("/screenings", web::get().to(screenings::list))
         .route("/screenings/{id}", web::get().to(screenings::show))
+        .route("/watchlists", web::get().to(watchlists::list))
+        .route("/watchlists", web::post().to(watchlists::create))
+        .route("/watchlists/{name}", web::get().to(watchlists::show))
+        .route("/watchlists/{name}/remove", web::post().to(watchlists::remove))
         .route("/static/{file:.+}", web::get().to(assets::asset))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
@@ -237,6 +243,7 @@ pub fn app(
         .app_data(engine)
         // Replaced by one shared by every worker in `serve`; a lone app (a test) has its own.
         .app_data(web::Data::new(screen::Downloads::default()))
+        .app_data(web::Data::new(crate::watchlist::Watch::default()))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(security_headers())
         .wrap_fn(move |mut req, srv| {
@@ -272,6 +279,10 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
     // Imports run by other processes (or applied to a replica by Litestream) become visible
     // within a quarter of a second plus a snapshot load, as a whole. Looking is one PRAGMA.
     let watched = engine.clone().into_inner();
+    // One monitor for the server: the exposure passes it keeps per regime carry across
+    // releases (see `watchlist::Monitor`).
+    let watch = web::Data::new(crate::watchlist::Watch::default());
+    let monitoring = watch.clone().into_inner();
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_millis(250));
         match watched.refresh() {
@@ -288,6 +299,34 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
         if let Err(e) = crate::search::suggest::suggest(&watched, "", 1) {
             tracing::warn!("could not build the suggestion index: {e}");
         }
+        // Every release, whoever imported it (this server, `ownergraph import`, a sync),
+        // is a new data version: each watchlist is screened again once.
+        match monitoring.rescreen_if_moved(&watched) {
+            Ok(done) => {
+                for e in done.iter().filter(|e| e.recorded) {
+                    tracing::info!(
+                        "watchlist {}: {} rows screened again ({:?} pass) in {:.2} s, {} alerts",
+                        e.watchlist,
+                        e.rows,
+                        e.pass,
+                        e.seconds,
+                        e.alerts
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("could not screen the watchlists again: {e}"),
+        }
+    });
+    // Webhook deliveries, on a thread of their own so a slow receiver delays nothing else.
+    let delivering = engine.clone().into_inner();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if delivering.is_replica() {
+            continue;
+        }
+        if let Err(e) = crate::watchlist::webhook::deliver_due(&delivering) {
+            tracing::warn!("could not deliver webhooks: {e}");
+        }
     });
     let cookies = web::Data::new(cookies);
     let downloads = web::Data::new(screen::Downloads::default());
@@ -295,6 +334,7 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
         app(engine.clone())
             .app_data(cookies.clone())
             .app_data(downloads.clone())
+            .app_data(watch.clone())
     })
     .shutdown_timeout(30)
     .bind(addr)?

@@ -296,12 +296,12 @@ pub struct ScreenResults {
     pub data_version: i64,
 }
 
-/// What a `POST /screen` carried.
-struct Upload {
-    file_name: String,
-    bytes: web::Bytes,
+/// What a `POST /screen` (or `POST /watchlists`) carried.
+pub(super) struct Upload {
+    pub file_name: String,
+    pub bytes: web::Bytes,
     /// The other form fields (or, for a `text/csv` body, the query string).
-    fields: Vec<(String, String)>,
+    pub fields: Vec<(String, String)>,
 }
 
 fn too_large() -> AppError {
@@ -312,7 +312,7 @@ fn too_large() -> AppError {
 }
 
 /// Reads the upload: a multipart form with a `file` field, or a `text/csv` body.
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, AppError> {
+pub(super) async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -383,6 +383,23 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     })
 }
 
+/// The last non-empty value of the form field `name`, trimmed.
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .rev()
+        .find(|(n, v)| n == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// The form's threshold, [`DEFAULT_THRESHOLD`] when none is given.
+pub(super) fn threshold(text: Option<&str>) -> Result<f64, AppError> {
+    text.map_or(Ok(DEFAULT_THRESHOLD), |t| {
+        crate::screen::parse_threshold(t)
+            .map_err(|_| AppError::BadRequest(format!("threshold: a number from 0 to 1, got {t:?}")))
+    })
+}
+
 /// The screening options from the form fields.
 fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
     let get = |name: &str| field(fields, name);
@@ -396,14 +413,7 @@ fn options(fields: &[(String, String)]) -> Result<Options, AppError> {
             .parse()
             .map_err(|e: String| AppError::BadRequest(format!("as_of: {e}")))?,
     };
-    let threshold = match get("threshold") {
-        None => DEFAULT_THRESHOLD,
-        Some(text) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|t| (0.0..=1.0).contains(t))
-            .ok_or_else(|| AppError::BadRequest(format!("threshold: a number from 0 to 1, got {text:?}")))?,
-    };
+    let threshold = threshold(get("threshold"))?;
     let all_matches = flag(fields, "all_matches")?;
     Ok(Options {
         regime,
@@ -465,15 +475,6 @@ pub async fn submit(
     let mut page = results_page(&upload.file_name, input, screened, token);
     page.record = record;
     format.render(&page)
-}
-
-/// The last non-empty value of form field `name`.
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .rev()
-        .find(|(n, v)| n == name && !v.trim().is_empty())
-        .map(|(_, v)| v.trim())
 }
 
 /// A yes/no form field: a checkbox's `on`, or true/false, 1/0; absent is no.

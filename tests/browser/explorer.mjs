@@ -5,7 +5,8 @@
 // Starts the server on a fresh database built from the bundled data, then walks what a
 // researcher does: home → search "hikvision" → the entity → its graph → the path from aksu-psb
 // to urumqi-psb (suggestions offered as a name is typed); then an admin signs in, imports a BODS
-// file through the upload form, and uses the live graph and investigations (live-graph.mjs).
+// file through the upload form, and uses the live graph and investigations (live-graph.mjs)
+// and watchlists (watchlists.mjs: a watchlist saved, a release imported, its alert seen).
 // Fails on a wrong page, on any console error or failed request, and saves screenshots of the
 // graph, path, import result, live graph, investigation and highlighted-path pages in the output directory.
 import { chromium } from "playwright-core";
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import assert from "node:assert/strict";
 import { liveGraph } from "./live-graph.mjs";
+import { watchlists } from "./watchlists.mjs";
 
 const binary = resolve(process.argv[2] ?? "target/debug/ownergraph");
 const outDir = resolve(process.argv[3] ?? "target/browser");
@@ -140,6 +142,8 @@ try {
   assert.match(await page.locator("main").innerText(), /01-direct-ownership\.json \(uploaded by root\)/, "the sources page records the upload");
 
   await liveGraph(browser, page, base, outDir);
+
+  await watchlists(page, base, outDir, work);
 
   step("a curator judges a pair at /xref: the 2019 case's record and the 2026 list's are one party");
   const review = base + "/xref?dataset=entity-list-2019&against=entity-list-2026-07-09&unjudged=1";
