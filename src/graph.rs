@@ -596,7 +596,7 @@ impl Snapshot {
     /// them: what a reachability count needs.
     pub fn reach_count(&self, start: u32, depth: u8, kinds: KindSet, direction: Direction) -> usize {
         // The walk of `neighbourhood_within` without what a count does not need (the window,
-        // the groups, the counts by kind, and the last level's frontier).
+        // the groups and the counts by kind).
         with_marks(self.node_count(), |marks| {
             let stamp = marks.next_stamp();
             marks.seen[start as usize] = stamp;
