@@ -193,3 +193,27 @@ async fn bad_days_and_days_before_any_release_are_refused() {
         "{body}"
     );
 }
+
+/// The bundled 2019 case is a partial import (its directory names no day): it dates nothing,
+/// so its parties are shown on past days by their facts' own dates, not by the day the file
+/// happened to be imported.
+#[actix_web::test]
+async fn a_partial_imports_facts_keep_their_own_dates() {
+    let engine = common::bundled();
+    let (status, page) = json(&engine, "/entities/hikvision.json?as_of=2020-01-01").await;
+    assert_eq!(status, 200, "{page}");
+    let lists: Vec<&str> = page["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["list"].as_str().unwrap())
+        .collect();
+    assert!(lists.contains(&"Entity List"), "{lists:?}");
+    // Before its listing of 2019-10-09 the party is there, unlisted.
+    let (status, page) = json(&engine, "/entities/hikvision.json?as_of=2019-10-08").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page["listings"].as_array().unwrap().is_empty(), "{page}");
+    // A dated release still bounds its own records: nothing of the SDN list before it.
+    let (status, _) = json(&engine, "/entities/ofac-39693.json?as_of=2024-04-01").await;
+    assert_eq!(status, 404);
+}

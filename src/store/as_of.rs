@@ -36,10 +36,12 @@ fn push_event(history: &mut FactHistory, row: &Row<'_>, at: usize) -> Result<()>
 }
 
 impl Store {
-    /// The first release day of each dataset that has one.
+    /// The first release day of each dataset that has one. A partial import is no release: it
+    /// has no day of publication, so it dates nothing, and its facts are judged by their own
+    /// dates (the 2019 case's listings from 2019-10-09, whenever the file was imported).
     pub fn first_release_days(&self) -> Result<BTreeMap<String, Date>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT i.dataset, min({RELEASE_DAY}) FROM imports i GROUP BY i.dataset"
+            "SELECT i.dataset, min({RELEASE_DAY}) FROM imports i WHERE i.as_of IS NOT NULL GROUP BY i.dataset"
         ))?;
         let mut rows = stmt.query([])?;
         let mut out = BTreeMap::new();
@@ -81,6 +83,7 @@ impl Store {
              FROM mine JOIN release_changes c ON c.entity_eid = mine.eid
              JOIN entities e ON e.eid = c.entity_eid JOIN imports i ON i.iid = c.iid
              WHERE c.change IN ('entity_added', 'entity_renamed', 'aliases_added', 'identifiers_added')
+               AND i.as_of IS NOT NULL
              ORDER BY {RELEASE_DAY}, c.iid"
         ))?;
         let mut rows = stmt.query([ids_json(ids)])?;
@@ -116,7 +119,9 @@ impl Store {
             "WITH {MINE}
              SELECT {LISTING_COLUMNS}, l.lid, c.change, {RELEASE_DAY}
              FROM mine JOIN listings l ON l.entity_eid = mine.eid JOIN entities e ON e.eid = l.entity_eid
-             LEFT JOIN release_changes c ON c.lid = l.lid LEFT JOIN imports i ON i.iid = c.iid
+             LEFT JOIN release_changes c
+               ON c.lid = l.lid AND c.iid IN (SELECT iid FROM imports WHERE as_of IS NOT NULL)
+             LEFT JOIN imports i ON i.iid = c.iid
              ORDER BY l.start_date, l.list, l.program, l.lid, {RELEASE_DAY}, c.iid"
         ))?;
         let mut rows = stmt.query([ids_json(ids)])?;
@@ -148,7 +153,9 @@ impl Store {
              rel AS (SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.source_eid = mine.eid
                      UNION SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.target_eid = mine.eid)
              SELECT rel.rid, rel.dataset, c.change, {RELEASE_DAY}
-             FROM rel LEFT JOIN release_changes c ON c.rid = rel.rid LEFT JOIN imports i ON i.iid = c.iid
+             FROM rel LEFT JOIN release_changes c
+               ON c.rid = rel.rid AND c.iid IN (SELECT iid FROM imports WHERE as_of IS NOT NULL)
+             LEFT JOIN imports i ON i.iid = c.iid
              ORDER BY rel.rid, {RELEASE_DAY}, c.iid"
         ))?;
         let mut rows = stmt.query([ids_json(ids)])?;

@@ -498,7 +498,14 @@ fn as_it_stood(
     let day = past.day;
     let not_yet =
         |e: as_of::NotYet| AppError::NotFound(format!("{e}; /entities/{id} shows what is recorded today"));
-    as_of::check_recorded(first_days.values().min().copied(), day).map_err(not_yet)?;
+    // Before the first release of every record's dataset nothing was recorded; a record of a
+    // dataset without releases (partial imports only) is judged by its facts' own dates.
+    let first = found
+        .iter()
+        .map(|(e, _)| first_days.get(&e.dataset).copied())
+        .collect::<Option<Vec<Date>>>()
+        .and_then(|days| days.into_iter().min());
+    as_of::check_recorded(first, day).map_err(not_yet)?;
     let mut kept = Vec::with_capacity(found.len());
     let mut first_refusal = None;
     for (entity, _) in found {
