@@ -124,6 +124,22 @@ async fn main() {
         )
         .await;
     }
+    // The largest hub as it stood on a past day: its relations are judged by their own dates
+    // (the generated release is a partial import, which dates nothing), and the timeline runs.
+    for day in ["2015-06-30", "2024-06-30"] {
+        for json in [false, true] {
+            let kind = if json { "JSON" } else { "HTML" };
+            let past: Vec<String> = (0..20)
+                .map(|_| format!("/entities/{}?as_of={day}", id(hubs[0])))
+                .collect();
+            run(
+                format!("entity page of the largest hub as of {day} ({kind})"),
+                past,
+                json,
+            )
+            .await;
+        }
+    }
     let group = format!(
         "{}-out",
         if snapshot

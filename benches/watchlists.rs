@@ -14,6 +14,9 @@
 //!   watchlist and into a copy made before it was saved, alternating,
 //!   `OWNERGRAPH_BENCH_RUNS` (default 3) each, the write-ahead log checkpointed before each.
 //!
+//! With `OWNERGRAPH_BENCH_RECORD=1` the watchlist keeps every run as a screening record, and
+//! the last record is verified (every row screened again) at the end.
+//!
 //! `cargo bench --bench watchlists`.
 
 use ownergraph::engine::Engine;
@@ -98,11 +101,15 @@ fn rescreen(engine: &Engine, monitor: &mut Monitor) {
     let started = Instant::now();
     let done = watchlist::rescreen(engine, monitor).unwrap();
     println!(
-        "screen again after it: {:.2} s ({:?} pass, rows matched again: {}, {} alerts written)",
+        "screen again after it: {:.2} s ({:?} pass, rows matched again: {}, {} alerts written{})",
         started.elapsed().as_secs_f64(),
         done[0].pass,
         done[0].rematched,
-        done[0].alerts
+        done[0].alerts,
+        done[0]
+            .screening
+            .map(|sid| format!(", kept as screening record {sid}"))
+            .unwrap_or_default()
     );
 }
 
@@ -132,6 +139,7 @@ fn main() {
         regime: RegimeId::Ofac,
         threshold: ownergraph::screen::DEFAULT_THRESHOLD,
         webhook_url: None,
+        keep_records: std::env::var("OWNERGRAPH_BENCH_RECORD").is_ok_and(|v| v == "1"),
         input: &input,
     };
     watchlist::add(&engine, &mut monitor, &new).expect("saves");
@@ -148,7 +156,9 @@ fn main() {
     let snapshot = engine.snapshot();
     let iid = engine.read(|s| s.latest_release()).unwrap();
     let started = Instant::now();
-    let (_, how) = monitor.exposure(&engine, &snapshot, RegimeId::Ofac, iid).unwrap();
+    let (_, how) = monitor
+        .exposure(&engine, &snapshot, RegimeId::Ofac, iid, Date::today())
+        .unwrap();
     let incremental = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let whole = Incremental::new(&snapshot, Regimes::bundled().get(RegimeId::Ofac), Date::today());
@@ -214,4 +224,15 @@ fn main() {
         median(without.clone()),
         (median(with) / median(without) - 1.0) * 100.0
     );
+    let newest = ownergraph::screenings::list(&engine, 1, 0).expect("records").0;
+    if let Some(record) = newest.first() {
+        let started = Instant::now();
+        let verified = ownergraph::screenings::verify(&engine, record.id).expect("verifies");
+        println!(
+            "verify of the last run's record ({} rows screened again): {:.2} s, {}",
+            record.screening.screened,
+            started.elapsed().as_secs_f64(),
+            verified.text().lines().next().unwrap_or_default()
+        );
+    }
 }

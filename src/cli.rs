@@ -270,6 +270,10 @@ pub enum WatchlistAction {
         /// printed once.
         #[arg(long, value_name = "URL")]
         webhook: Option<String>,
+        /// Keep every run (this first one, and each after a release) as a screening record,
+        /// for `screen --verify` and `/screenings/{id}`.
+        #[arg(long)]
+        record: bool,
         /// The account it is saved for (its pages show it as the owner).
         #[arg(long, default_value = "cli")]
         owner: String,
@@ -630,6 +634,7 @@ fn watchlist(action: WatchlistAction) -> Result<()> {
             regime,
             threshold,
             webhook,
+            record,
             owner,
             db,
         } => {
@@ -651,6 +656,7 @@ fn watchlist(action: WatchlistAction) -> Result<()> {
                     regime,
                     threshold,
                     webhook_url: webhook.as_deref(),
+                    keep_records: record,
                     input: &input,
                 },
             )?;
@@ -659,6 +665,9 @@ fn watchlist(action: WatchlistAction) -> Result<()> {
                 db.display(),
                 created.rows
             );
+            if let Some(sid) = created.screening {
+                eprintln!("screening record {sid} (each run after a release is kept too)");
+            }
             if let Some(secret) = created.webhook_secret {
                 println!(
                     "webhook secret (shown once; verify {} with it): {secret}",
@@ -699,8 +708,12 @@ fn rescreen_after_import(db: &Path) -> Result<()> {
     let engine = Engine::open(db).with_context(|| format!("opening {}", db.display()))?;
     let done = crate::watchlist::rescreen(&engine, &mut crate::watchlist::Monitor::default())?;
     for e in &done {
+        let kept = e
+            .screening
+            .map(|sid| format!(", kept as screening record {sid}"))
+            .unwrap_or_default();
         eprintln!(
-            "watchlist {}: {} rows screened again, {} alerts",
+            "watchlist {}: {} rows screened again, {} alerts{kept}",
             e.watchlist, e.rows, e.alerts
         );
     }

@@ -175,16 +175,64 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a screen ran on: every release the database holds, in the order they were imported.
-fn releases_held(engine: &Engine) -> Result<Vec<ReleaseRef>, StoreError> {
+/// What a screen ran on: every release the database holds, in the order they were imported;
+/// up to release `upto` only, when given (a run evaluated at that release, written later).
+fn releases_held(engine: &Engine, upto: Option<i64>) -> Result<Vec<ReleaseRef>, StoreError> {
     let imports = engine.read(|store| store.imports())?;
-    Ok(imports.iter().rev().map(ReleaseRef::of).collect())
+    Ok(imports
+        .iter()
+        .rev()
+        .filter(|i| upto.is_none_or(|upto| i.iid <= upto))
+        .map(ReleaseRef::of)
+        .collect())
+}
+
+/// A record ready to write: what it says of its screen, its input, its releases and results.
+pub struct Kept {
+    pub screening: Screening,
+    pub input: Vec<u8>,
+    pub data: ScreeningData,
+}
+
+impl Kept {
+    fn new(
+        engine: &Engine,
+        by: &str,
+        source: Source,
+        input: (&Input, Vec<u8>),
+        results: Results,
+        options: &Options,
+        // The data version screened, and its newest release when the store may hold newer.
+        (data_version, upto): (i64, Option<i64>),
+    ) -> Result<Kept, StoreError> {
+        let (read, bytes) = input;
+        Ok(Kept {
+            screening: Screening {
+                created_by: by.to_string(),
+                source: source.as_str().to_string(),
+                file_name: read.file.to_string(),
+                input_sha256: sha256_hex(&bytes),
+                input_rows: read.rows_seen as u64,
+                regime: options.regime,
+                as_of: options.as_of,
+                threshold: options.threshold,
+                all_matches: options.all_matches,
+                data_version,
+                matched: results.matched() as u64,
+                screened: read.rows.len() as u64,
+            },
+            data: ScreeningData {
+                releases: json(&releases_held(engine, upto)?),
+                results: json(&results),
+            },
+            input: bytes,
+        })
+    }
 }
 
 /// Keeps a screen as a record and returns its id: `bytes` is the input file as screened
 /// (`input` read from it), `screened` what [`batch::screen`] found with its options, `by` who
-/// asked for it (a user's name, or [`CLI`]). A watchlist run gives its entries as the CSV
-/// file it screened.
+/// asked for it (a user's name, or [`CLI`]).
 pub fn keep(
     engine: &Engine,
     by: &str,
@@ -193,27 +241,80 @@ pub fn keep(
     input: &Input,
     screened: &Screened,
 ) -> Result<i64, StoreError> {
-    let results = Results::of(input, screened);
-    let options = &screened.options;
-    let new = Screening {
-        created_by: by.to_string(),
-        source: source.as_str().to_string(),
-        file_name: input.file.to_string(),
-        input_sha256: sha256_hex(bytes),
-        input_rows: input.rows_seen as u64,
-        regime: options.regime,
-        as_of: options.as_of,
-        threshold: options.threshold,
-        all_matches: options.all_matches,
-        data_version: screened.data_version,
-        matched: results.matched() as u64,
-        screened: screened.summary.screened as u64,
+    let kept = Kept::new(
+        engine,
+        by,
+        source,
+        (input, bytes.to_vec()),
+        Results::of(input, screened),
+        &screened.options,
+        (screened.data_version, None),
+    )?;
+    engine.write(|store| store.insert_screening(&kept.screening, &kept.input, &kept.data))
+}
+
+/// A watchlist's run as a record, for the store to write with the run. Its input is the
+/// watchlist's file as kept (`header`, then each row's `cells`: the rows that could be read
+/// when it was saved), so that [`verify`] screens exactly those rows again with `options`;
+/// `found` is each row's best match (or none) in row order, as the run found it at
+/// `data_version` with release `iid` the newest.
+#[allow(clippy::too_many_arguments)]
+pub fn of_watchlist_run<'a>(
+    engine: &Engine,
+    owner: &str,
+    file: &str,
+    header: &[String],
+    cells: impl Iterator<Item = &'a [String]>,
+    found: Vec<Option<Found>>,
+    options: &Options,
+    data_version: i64,
+    iid: i64,
+) -> Result<Kept, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("watchlist file {file}: {what}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).map_err(|e| corrupt(e.to_string()))?;
+    for row in cells {
+        writer.write_record(row).map_err(|e| corrupt(e.to_string()))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| corrupt(e.to_string()))?;
+    let input = batch::read_csv(file, &bytes[..], None).map_err(|e| corrupt(e.to_string()))?;
+    if input.rows.len() != found.len() || !input.problems.is_empty() {
+        return Err(corrupt(format!(
+            "{} rows read back from {} kept, with {} problem(s)",
+            input.rows.len(),
+            found.len(),
+            input.problems.len()
+        )));
+    }
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    let rows = input
+        .rows
+        .iter()
+        .zip(found)
+        .map(|(row, found)| {
+            let status = found.as_ref().map_or("none", |m| m.status.as_str());
+            *by_status.entry(status.to_string()).or_default() += 1;
+            ResultRow {
+                line: row.line,
+                name: row.subject.name.clone(),
+                found,
+            }
+        })
+        .collect();
+    let results = Results {
+        rows,
+        problems: Vec::new(),
+        by_status,
     };
-    let data = ScreeningData {
-        releases: json(&releases_held(engine)?),
-        results: json(&results),
-    };
-    engine.write(|store| store.insert_screening(&new, bytes, &data))
+    Kept::new(
+        engine,
+        owner,
+        Source::Watchlist,
+        (&input, bytes),
+        results,
+        options,
+        (data_version, Some(iid)),
+    )
 }
 
 fn json(value: &impl Serialize) -> String {
@@ -375,7 +476,7 @@ pub fn verify(engine: &Engine, id: i64) -> Result<Verification, VerifyError> {
     let screened = batch::screen(engine, &input, &record.options())?;
     let now = Results::of(&input, &screened);
     let differences = compare(&record.results, &now);
-    let held = releases_held(engine)?;
+    let held = releases_held(engine, None)?;
     let releases_added: Vec<ReleaseRef> = held
         .iter()
         .filter(|r| !record.releases.contains(r))

@@ -20,6 +20,7 @@ use ownergraph::exposure::{RegimeId, Regimes, Verdicts};
 use ownergraph::import::{self, Format};
 use ownergraph::model::Date;
 use ownergraph::screen::batch;
+use ownergraph::screenings;
 use ownergraph::store::AlertRow;
 use ownergraph::watchlist::{self, Monitor, NewWatchlist, Pass, Step};
 use serde_json::Value;
@@ -81,6 +82,7 @@ fn add(
             regime: RegimeId::Ofac,
             threshold: 0.88,
             webhook_url: webhook,
+            keep_records: false,
             input: &input(text),
         },
     )
@@ -107,6 +109,104 @@ fn status_of(engine: &Engine, name: &str, row: i64) -> String {
         .find(|(r, _)| *r == row)
         .map(|(_, s)| s.status)
         .unwrap()
+}
+
+/// A counterparty file with a row that cannot be read (no name): it is not watched, and a
+/// record of a run holds only the rows watched.
+const SUPPLIERS_WITH_A_BAD_ROW: &str = "name,country,reference\n\
+China Electronics Technology Group Corporation,CN,S-1\n\
+,CN,S-0\n\
+\"China Electronics Technology HIK Group Co., Ltd.\",CN,S-2\n\
+Taobao China Holding Limited,HK,S-3\n\
+Zzyzx Quarry Supplies of Nowhere,US,S-4\n";
+
+#[test]
+fn a_watchlist_keeps_each_run_as_a_record_that_verifies_until_the_data_moves() {
+    let (_dir, engine) = common::entity_list();
+    let mut monitor = Monitor::default();
+    let created = watchlist::add(
+        &engine,
+        &mut monitor,
+        &NewWatchlist {
+            name: "kept",
+            owner: "ana",
+            regime: RegimeId::Ofac,
+            threshold: 0.88,
+            webhook_url: None,
+            keep_records: true,
+            input: &input(SUPPLIERS_WITH_A_BAD_ROW),
+        },
+    )
+    .unwrap();
+    assert_eq!((created.rows, created.problems.len()), (4, 1));
+    let first = created.screening.expect("the first run is kept");
+    let record = screenings::get(&engine, first).unwrap().unwrap();
+    let meta = &record.meta.screening;
+    assert_eq!(
+        (meta.source.as_str(), meta.created_by.as_str(), meta.regime),
+        ("watchlist", "ana", RegimeId::Ofac)
+    );
+    assert_eq!((meta.as_of, meta.threshold), (Date::today(), 0.88));
+    assert_eq!((meta.screened, meta.matched), (4, 3));
+    let statuses: Vec<(&str, Option<&str>)> = record
+        .results
+        .rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.found.as_ref().map(|m| m.status.as_str())))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (
+                "China Electronics Technology Group Corporation",
+                Some("not_blocked")
+            ),
+            (
+                "China Electronics Technology HIK Group Co., Ltd.",
+                Some("not_blocked")
+            ),
+            ("Taobao China Holding Limited", Some("not_blocked")),
+            ("Zzyzx Quarry Supplies of Nowhere", None),
+        ]
+    );
+    let verified = screenings::verify(&engine, first).unwrap();
+    assert!(verified.passed() && verified.same_releases, "{}", verified.text());
+
+    let release = release_listing_sasac();
+    let iid = import_dir(&engine, release.path());
+    let done = watchlist::rescreen(&engine, &mut monitor).unwrap();
+    let second = done[0].screening.expect("the run after the release is kept");
+    let record = screenings::get(&engine, second).unwrap().unwrap();
+    assert_eq!(record.releases.len(), verified.release_count + 1);
+    let cetc = record.results.rows[0].found.as_ref().unwrap();
+    assert_eq!((cetc.id.as_str(), cetc.status.as_str()), ("cetc", "blocked"));
+    // The run kept its matches (no name changed) and judged them again: a screen of the same
+    // rows with the same options on the same data finds exactly that.
+    let verified = screenings::verify(&engine, second).unwrap();
+    assert!(verified.passed() && verified.same_releases, "{}", verified.text());
+    // The first run's record no longer holds: CETC and CETHIK moved, and a release came.
+    let stale = screenings::verify(&engine, first).unwrap();
+    assert!(!stale.identical);
+    assert_eq!(
+        stale.differences.iter().map(|d| d.line).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert_eq!(stale.releases_added.len(), 1);
+    assert_eq!(stale.releases_added[0].dataset, "entity-list-2019");
+    assert_eq!(engine.read(|s| s.latest_release()).unwrap(), iid);
+    // Both records name the watchlist, newest first.
+    let (records, total) = engine
+        .read(|s| {
+            let w = s.watchlist("kept")?.unwrap();
+            s.watchlist_screenings(w.wid, 10)
+        })
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(records.iter().map(|r| r.id).collect::<Vec<_>>(), [second, first]);
+    // A watchlist without the option keeps none.
+    let plain = add(&engine, &mut monitor, "plain", SUPPLIERS, None);
+    assert_eq!(plain.screening, None);
+    assert_eq!(screenings::list(&engine, 10, 0).unwrap().1, 2);
 }
 
 fn ids(steps: &[Step]) -> Vec<&str> {
@@ -177,7 +277,9 @@ fn an_owner_listed_two_steps_up_changes_the_status_with_the_chain_and_the_releas
 
     // The incremental pass says what a whole pass over the new snapshot says, node by node.
     let snapshot = engine.snapshot();
-    let (pass, how) = monitor.exposure(&engine, &snapshot, RegimeId::Ofac, iid).unwrap();
+    let (pass, how) = monitor
+        .exposure(&engine, &snapshot, RegimeId::Ofac, iid, Date::today())
+        .unwrap();
     assert_eq!(how, Pass::Held);
     let whole = Verdicts::new(&snapshot, Regimes::bundled().get(RegimeId::Ofac), Date::today());
     for node in 0..snapshot.node_count() as u32 {
@@ -396,6 +498,7 @@ fn webhook_urls_must_be_https_unless_loopback() {
             regime: RegimeId::Ofac,
             threshold: 0.88,
             webhook_url: Some("http://hooks.example.com/x"),
+            keep_records: false,
             input: &input(SUPPLIERS),
         },
     );
@@ -445,11 +548,14 @@ async fn pages_save_a_watchlist_and_show_the_alert_an_import_causes() {
         ("csrf", ana.csrf.as_str()),
         ("name", "suppliers"),
         ("regime", "ofac"),
+        ("record", "true"),
     ];
     let reply = send(&app, upload(Some(&ana), "/watchlists", &fields, file)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let page = reply.json();
     assert_eq!(page["watchlist"]["owner"], "ana");
+    assert_eq!(page["watchlist"]["keep_records"], true);
+    assert_eq!(page["records_total"], 1);
     assert_eq!(page["rows"].as_array().unwrap().len(), 4);
     assert_eq!(page["rows"][0]["match_id"], "cetc");
     assert_eq!(page["rows"][0]["status"], "not_blocked");
@@ -495,6 +601,14 @@ async fn pages_save_a_watchlist_and_show_the_alert_an_import_causes() {
     }
     assert_eq!(page["alerts_total"], 2, "{page}");
     assert_eq!(page["rows"][0]["status"], "blocked");
+    // The run the release caused is kept as a record, which opens to a signed-in user.
+    assert_eq!(page["records_total"], 2, "{page}");
+    let newest_record = page["records"][0]["id"].as_i64().unwrap();
+    let record = send(&app, ana.get(&format!("/screenings/{newest_record}.json")))
+        .await
+        .json();
+    assert_eq!(record["source"], "watchlist");
+    assert_eq!(record["results"]["rows"][0]["match"]["status"], "blocked");
     let newest = &page["alerts"][0];
     assert_eq!(newest["kind"], "status_changed");
     assert_eq!(newest["release_dataset"], "entity-list-2019");
@@ -505,6 +619,12 @@ async fn pages_save_a_watchlist_and_show_the_alert_an_import_causes() {
     assert!(html.body.contains("status changed"), "{}", html.body);
     assert!(html.body.contains("not_blocked → blocked"), "{}", html.body);
     assert!(html.body.contains("/entities/sasac"), "{}", html.body);
+    assert!(
+        html.body
+            .contains(&format!("href=\"/screenings/{newest_record}\"")),
+        "{}",
+        html.body
+    );
     let list = send(&app, TestRequest::get().uri("/watchlists.json"))
         .await
         .json();
@@ -606,6 +726,22 @@ fn the_command_line_adds_lists_and_removes_and_its_import_screens_again() {
     let lists: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(lists[0]["name"], "suppliers");
     assert_eq!(lists[0]["alerts"], 2);
+
+    // A watchlist that keeps its runs: each is a record `screen --verify` runs again.
+    let (_, err) = run(&["watchlist", "add", "kept", csv.to_str().unwrap(), "--record"]);
+    assert!(err.contains("screening record 1 "), "{err}");
+    let (out, _) = run(&["screen", "--verify", "1"]);
+    assert!(out.contains("screening record 1: results identical"), "{out}");
+    assert!(out.contains("releases: the same 2 release(s)"), "{out}");
+    let (out, _) = run(&["watchlist", "list", "--format", "json"]);
+    let lists: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(lists[0]["name"], "kept");
+    assert_eq!(lists[0]["keep_records"], true);
+    assert_eq!(lists[1]["keep_records"], false);
+    run(&["watchlist", "remove", "kept"]);
+    // The record outlives its watchlist: it is proof of what was screened.
+    let (out, _) = run(&["screen", "--verify", "1"]);
+    assert!(out.contains("results identical"), "{out}");
     run(&["watchlist", "remove", "suppliers"]);
     let (out, _) = run(&["watchlist", "list", "--format", "json"]);
     assert_eq!(out.trim(), "[]");

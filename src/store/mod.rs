@@ -35,7 +35,9 @@ pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use screenings::{Screening, ScreeningData, ScreeningMeta};
 pub use search::{NameLookup, NameMatch};
-pub use watchlists::{AlertRow, DueDelivery, NewAlert, NewWatchlistRow, RowState, StoredRow, WatchlistRow};
+pub use watchlists::{
+    AlertRow, DueDelivery, Evaluation, NewAlert, NewWatchlistRow, Recorded, RowState, StoredRow, WatchlistRow,
+};
 
 /// `PRAGMA application_id` of an ownergraph database ("OGRH").
 pub const APPLICATION_ID: i32 = 0x4F47_5248;
@@ -56,6 +58,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (10, include_str!("migrations/010_releases.sql")),
     (11, include_str!("migrations/011_watchlists.sql")),
     (12, include_str!("migrations/012_screenings.sql")),
+    (13, include_str!("migrations/013_watchlist_records.sql")),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).

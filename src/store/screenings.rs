@@ -67,34 +67,47 @@ fn meta_from_row(r: &Row<'_>) -> Result<ScreeningMeta> {
     })
 }
 
+/// Writes a record of `input` on `conn` (the store's connection, or a transaction that
+/// writes more with it); its id. `wid`: the watchlist whose run it is.
+pub(super) fn insert(
+    conn: &rusqlite::Connection,
+    new: &Screening,
+    input: &[u8],
+    data: &ScreeningData,
+    wid: Option<i64>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO screenings (created_at, created_by, source, file_name, input_sha256, input, input_rows,
+                                 regime, as_of, threshold, all_matches, data_version, releases, results,
+                                 matched, screened, wid)
+         VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                 ?14, ?15, ?16)",
+        params![
+            new.created_by,
+            new.source,
+            new.file_name,
+            new.input_sha256,
+            input,
+            new.input_rows as i64,
+            new.regime.as_str(),
+            new.as_of.to_string(),
+            new.threshold,
+            new.all_matches,
+            new.data_version,
+            data.releases,
+            data.results,
+            new.matched as i64,
+            new.screened as i64,
+            wid,
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 impl Store {
     /// Writes a record of `input`; its id.
     pub fn insert_screening(&mut self, new: &Screening, input: &[u8], data: &ScreeningData) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO screenings (created_at, created_by, source, file_name, input_sha256, input, input_rows,
-                                     regime, as_of, threshold, all_matches, data_version, releases, results,
-                                     matched, screened)
-             VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                     ?14, ?15)",
-            params![
-                new.created_by,
-                new.source,
-                new.file_name,
-                new.input_sha256,
-                input,
-                new.input_rows as i64,
-                new.regime.as_str(),
-                new.as_of.to_string(),
-                new.threshold,
-                new.all_matches,
-                new.data_version,
-                data.releases,
-                data.results,
-                new.matched as i64,
-                new.screened as i64,
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert(&self.conn, new, input, data, None)
     }
 
     /// Record `sid` with its releases and results and its input, or `None`.
@@ -122,6 +135,24 @@ impl Store {
             "SELECT {COLUMNS} FROM screenings ORDER BY sid DESC LIMIT ?1 OFFSET ?2"
         ))?;
         let mut rows = stmt.query(params![limit as i64, offset as i64])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(meta_from_row(r)?);
+        }
+        Ok((out, total as u64))
+    }
+
+    /// The records of watchlist `wid`'s runs, newest first: at most `limit`, and how many.
+    pub fn watchlist_screenings(&self, wid: i64, limit: usize) -> Result<(Vec<ScreeningMeta>, u64)> {
+        let total: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM screenings WHERE wid = ?1", [wid], |r| {
+                    r.get(0)
+                })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM screenings WHERE wid = ?1 ORDER BY sid DESC LIMIT ?2"
+        ))?;
+        let mut rows = stmt.query(params![wid, limit as i64])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(meta_from_row(r)?);

@@ -1,7 +1,7 @@
 //! Watchlists, their rows' last status, alerts and webhook deliveries: the SQL behind
 //! [`crate::watchlist`]. Statuses and alert states are plain text and JSON the domain writes.
 
-use super::{Result, Store, StoreError};
+use super::{Result, Screening, ScreeningData, Store, StoreError};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -22,6 +22,8 @@ pub struct WatchlistRow {
     pub webhook_secret: Option<String>,
     pub evaluated_version: Option<i64>,
     pub evaluated_iid: Option<i64>,
+    /// Every run is kept as a screening record.
+    pub keep_records: bool,
     pub rows: u64,
     pub alerts: u64,
 }
@@ -92,9 +94,34 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
+/// One evaluation of a watchlist, as [`Store::record_evaluation`] writes it.
+#[derive(Clone, Copy)]
+pub struct Evaluation<'a> {
+    pub wid: i64,
+    /// The data version it was last evaluated at (`None`: never), and the one evaluated now
+    /// with its newest release.
+    pub from: Option<i64>,
+    pub version: i64,
+    pub iid: i64,
+    /// Rows whose state changed, with their new state.
+    pub changed: &'a [(i64, RowState)],
+    pub alerts: &'a [NewAlert],
+    /// Unix seconds: when webhook deliveries fall due.
+    pub now: i64,
+    /// The run as a screening record (what it says, its input, its releases and results).
+    pub record: Option<(&'a Screening, &'a [u8], &'a ScreeningData)>,
+}
+
+/// What [`Store::record_evaluation`] wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded {
+    /// The run's screening record.
+    pub screening: Option<i64>,
+}
+
 const WATCHLIST_COLUMNS: &str =
     "w.wid, w.name, w.owner, w.regime, w.threshold, w.file, w.header, w.created_at,
-     w.webhook_url, w.webhook_secret, w.evaluated_version, w.evaluated_iid,
+     w.webhook_url, w.webhook_secret, w.evaluated_version, w.evaluated_iid, w.keep_records,
      (SELECT count(*) FROM watchlist_rows r WHERE r.wid = w.wid),
      (SELECT count(*) FROM alerts a WHERE a.wid = w.wid)";
 
@@ -113,8 +140,9 @@ fn watchlist_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<WatchlistRow> {
         webhook_secret: row.get(9)?,
         evaluated_version: row.get(10)?,
         evaluated_iid: row.get(11)?,
-        rows: row.get(12)?,
-        alerts: row.get(13)?,
+        keep_records: row.get(12)?,
+        rows: row.get(13)?,
+        alerts: row.get(14)?,
     })
 }
 
@@ -149,6 +177,7 @@ pub struct NewWatchlistRow<'a> {
     pub header: &'a [String],
     pub webhook_url: Option<&'a str>,
     pub webhook_secret: Option<&'a str>,
+    pub keep_records: bool,
     pub rows: &'a [StoredRow],
 }
 
@@ -170,8 +199,9 @@ impl Store {
             )));
         }
         tx.execute(
-            "INSERT INTO watchlists (name, owner, regime, threshold, file, header, created_at, webhook_url, webhook_secret)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8)",
+            "INSERT INTO watchlists (name, owner, regime, threshold, file, header, created_at, webhook_url, webhook_secret,
+                                     keep_records)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8, ?9)",
             params![
                 new.name,
                 new.owner,
@@ -180,7 +210,8 @@ impl Store {
                 new.file,
                 serde_json::to_string(new.header).expect("strings serialise"),
                 new.webhook_url,
-                new.webhook_secret
+                new.webhook_secret,
+                new.keep_records
             ],
         )?;
         let wid = tx.last_insert_rowid();
@@ -339,21 +370,24 @@ impl Store {
 
     /// Records one evaluation of a watchlist in one transaction: the rows' new states
     /// (`changed` only), the alerts, a webhook delivery per alert (its body from `body` given
-    /// the alert's id) when the watchlist has a webhook, and the version evaluated. Only if
-    /// the watchlist was last evaluated at `from` (another process may have got there first):
-    /// returns whether it was recorded.
-    #[allow(clippy::too_many_arguments)]
+    /// the alert's id) when the watchlist has a webhook, the run's screening record when it
+    /// keeps them, and the version evaluated. Only if the watchlist was last evaluated at
+    /// `from` (another process may have got there first): `None` when it was not recorded.
     pub fn record_evaluation(
         &mut self,
-        wid: i64,
-        from: Option<i64>,
-        version: i64,
-        iid: i64,
-        changed: &[(i64, RowState)],
-        alerts: &[NewAlert],
-        now: i64,
+        e: &Evaluation<'_>,
         body: impl Fn(i64, &NewAlert) -> String,
-    ) -> Result<bool> {
+    ) -> Result<Option<Recorded>> {
+        let Evaluation {
+            wid,
+            from,
+            version,
+            iid,
+            changed,
+            alerts,
+            now,
+            record,
+        } = *e;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -363,7 +397,7 @@ impl Store {
             params![wid, version, iid, from],
         )?;
         if claimed == 0 {
-            return Ok(false);
+            return Ok(None);
         }
         let hooked: bool = tx.query_row(
             "SELECT webhook_url IS NOT NULL FROM watchlists WHERE wid = ?1",
@@ -406,8 +440,11 @@ impl Store {
                 }
             }
         }
+        let screening = record
+            .map(|(new, input, data)| super::screenings::insert(&tx, new, input, data, Some(wid)))
+            .transpose()?;
         tx.commit()?;
-        Ok(true)
+        Ok(Some(Recorded { screening }))
     }
 
     /// Webhook deliveries due at `now` (Unix seconds), oldest first, at most `limit`.

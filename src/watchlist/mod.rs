@@ -19,9 +19,10 @@ use crate::exposure::propagate;
 use crate::exposure::{Incremental, RegimeId, Regimes, Status};
 use crate::graph::Snapshot;
 use crate::model::{Date, InputError};
-use crate::screen::batch::{self, Input};
+use crate::screen::batch::{self, Input, Options};
 use crate::screen::{Matcher, Subject};
-use crate::store::{NewAlert, NewWatchlistRow, RowState, StoreError, StoredRow, WatchlistRow};
+use crate::screenings::{self, Found};
+use crate::store::{Evaluation, NewAlert, NewWatchlistRow, RowState, StoreError, StoredRow, WatchlistRow};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -75,6 +76,8 @@ pub struct NewWatchlist<'a> {
     pub regime: RegimeId,
     pub threshold: f64,
     pub webhook_url: Option<&'a str>,
+    /// Keep every run as a screening record (`/screenings/{id}`, `screen --verify`).
+    pub keep_records: bool,
     pub input: &'a Input,
 }
 
@@ -85,6 +88,8 @@ pub struct Created {
     pub rows: usize,
     /// The webhook's signing secret (hex), shown this once.
     pub webhook_secret: Option<String>,
+    /// The first run's screening record, when it keeps them.
+    pub screening: Option<i64>,
     /// Rows of the file that could not be read, so are not watched (`file:line: field: problem`).
     pub problems: Vec<String>,
 }
@@ -138,12 +143,17 @@ pub fn add(engine: &Engine, monitor: &mut Monitor, new: &NewWatchlist<'_>) -> Re
             header: &new.input.header,
             webhook_url: url.as_deref(),
             webhook_secret: secret.as_deref(),
+            keep_records: new.keep_records,
             rows: &rows,
         })
     })?;
-    rescreen(engine, monitor)?;
+    let screening = rescreen(engine, monitor)?
+        .into_iter()
+        .find(|e| e.watchlist == name)
+        .and_then(|e| e.screening);
     Ok(Created {
         wid,
+        screening,
         rows: rows.len(),
         webhook_secret: secret,
         problems: new.input.problems.iter().map(InputError::to_string).collect(),
@@ -182,16 +192,16 @@ pub struct Monitor {
 }
 
 impl Monitor {
-    /// The exposure of `regime` on today's date over `snapshot` (at release `iid`), brought up
-    /// to date from the pass held for an older version when only listings were added since.
+    /// The exposure of `regime` on `day` over `snapshot` (at release `iid`), brought up to
+    /// date from the pass held for an older version when only listings were added since.
     pub fn exposure(
         &mut self,
         engine: &Engine,
         snapshot: &Snapshot,
         regime: RegimeId,
         iid: i64,
+        day: Date,
     ) -> Result<(&Incremental, Pass), StoreError> {
-        let day = Date::today();
         let version = snapshot.data_version;
         let curated = version - iid;
         let rule = Regimes::bundled().get(regime);
@@ -330,6 +340,8 @@ pub struct Evaluated {
     pub alerts: usize,
     /// False when another process had recorded this version first.
     pub recorded: bool,
+    /// The run's screening record, when the watchlist keeps them.
+    pub screening: Option<i64>,
     pub seconds: f64,
 }
 
@@ -428,13 +440,16 @@ fn evaluate(
                     pass: Pass::Held,
                     alerts: 0,
                     recorded: false,
+                    screening: None,
                     seconds: started.elapsed().as_secs_f64(),
                 });
             }
             Some(matcher)
         }
     };
-    let (pass, how) = monitor.exposure(engine, snapshot, regime, iid)?;
+    // Statuses are today's: a record of the run says so.
+    let day = Date::today();
+    let (pass, how) = monitor.exposure(engine, snapshot, regime, iid, day)?;
     let after = batch::in_parallel(&rows, |r| {
         let kept = before.get(&r.row).filter(|_| !rematch);
         let found = kept.and_then(|state| {
@@ -480,16 +495,16 @@ fn evaluate(
     let mut changed = Vec::new();
     let mut alerts = Vec::new();
     let brief = |s: &RowState| serde_json::to_string(s).expect("a row state serialises");
-    for (r, now) in rows.iter().zip(after) {
+    for (r, now) in rows.iter().zip(&after) {
         match before.get(&r.row) {
-            Some(old) if *old == now => continue,
+            Some(old) if old == now => continue,
             Some(old) => {
-                if let Some(kind) = alert_kind(old, &now) {
+                if let Some(kind) = alert_kind(old, now) {
                     alerts.push(NewAlert {
                         row: r.row,
                         kind,
                         before: old.match_id.is_some().then(|| brief(old)),
-                        after: now.match_id.is_some().then(|| brief(&now)),
+                        after: now.match_id.is_some().then(|| brief(now)),
                         evidence: now.evidence.clone().or_else(|| old.evidence.clone()),
                     });
                 }
@@ -497,31 +512,92 @@ fn evaluate(
             // The first screening is the baseline: no alerts.
             None => {}
         }
-        changed.push((r.row, now));
+        changed.push((r.row, now.clone()));
     }
+    let record = match w.keep_records {
+        false => None,
+        true => Some(record_of_run(
+            engine, snapshot, w, &rows, &after, day, version, iid,
+        )?),
+    };
     let names: HashMap<i64, (&str, i64)> = rows.iter().map(|r| (r.row, (r.name.as_str(), r.line))).collect();
     let release = engine.read(|s| Ok(s.imports()?.into_iter().find(|i| i.iid == iid)))?;
+    let evaluation = Evaluation {
+        wid: w.wid,
+        from: w.evaluated_version,
+        version,
+        iid,
+        changed: &changed,
+        alerts: &alerts,
+        now: crate::accounts::now(),
+        record: record.as_ref().map(|k| (&k.screening, &k.input[..], &k.data)),
+    };
     let recorded = engine.write(|s| {
-        s.record_evaluation(
-            w.wid,
-            w.evaluated_version,
-            version,
-            iid,
-            &changed,
-            &alerts,
-            crate::accounts::now(),
-            |aid, a| webhook::body(w, aid, a, names[&a.row], release.as_ref(), version),
-        )
+        s.record_evaluation(&evaluation, |aid, a| {
+            webhook::body(w, aid, a, names[&a.row], release.as_ref(), version)
+        })
     })?;
     Ok(Evaluated {
         watchlist: w.name.clone(),
         rows: rows.len(),
         rematched: rematch,
         pass: how,
-        alerts: if recorded { alerts.len() } else { 0 },
-        recorded,
+        alerts: if recorded.is_some() { alerts.len() } else { 0 },
+        recorded: recorded.is_some(),
+        screening: recorded.and_then(|r| r.screening),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A run of watchlist `w` as a screening record: its rows' states `after` (in row order) as
+/// the matches a screen of its file with its options on `day` reports.
+#[allow(clippy::too_many_arguments)]
+fn record_of_run(
+    engine: &Engine,
+    snapshot: &Snapshot,
+    w: &WatchlistRow,
+    rows: &[StoredRow],
+    after: &[RowState],
+    day: Date,
+    version: i64,
+    iid: i64,
+) -> Result<screenings::Kept, StoreError> {
+    let found = after
+        .iter()
+        .map(|state| {
+            let id = state.match_id.as_deref()?;
+            let mut lists = snapshot
+                .find(id)
+                .map(|n| snapshot.list_names_of(n))
+                .unwrap_or_default();
+            // As a screen's match lists them.
+            lists.sort();
+            Some(Found {
+                id: id.to_string(),
+                name: state.match_name.clone().unwrap_or_default(),
+                score: batch::score_text(state.score.unwrap_or_default()),
+                status: state.status.clone(),
+                lists,
+            })
+        })
+        .collect();
+    let options = Options {
+        regime: w.regime.parse().map_err(|e: String| StoreError::Corrupt(e))?,
+        as_of: day,
+        threshold: w.threshold,
+        all_matches: false,
+    };
+    screenings::of_watchlist_run(
+        engine,
+        &w.owner,
+        &w.file,
+        &w.header,
+        rows.iter().map(|r| &r.cells[..]),
+        found,
+        &options,
+        version,
+        iid,
+    )
 }
 
 /// The evidence steps of a stored evidence JSON (empty when none or unreadable).

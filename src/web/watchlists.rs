@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::exposure::RegimeId;
 use crate::screen::batch::{self, FileError};
 use crate::screen::DEFAULT_THRESHOLD;
-use crate::store::{AlertRow, RowState, WatchlistRow};
+use crate::store::{AlertRow, RowState, ScreeningMeta, WatchlistRow};
 use crate::watchlist::{self, NewWatchlist, Step, Watch, WatchError};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,6 +24,8 @@ use std::collections::HashMap;
 /// Rows and alerts a page of `/watchlists/{name}` shows.
 const ROWS_PER_PAGE: u64 = 200;
 const ALERTS_PER_PAGE: u64 = 50;
+/// Screening records of its runs a page links.
+const RECORDS_SHOWN: usize = 10;
 /// Alerts the feed holds.
 const FEED_ALERTS: u64 = 100;
 
@@ -99,6 +101,7 @@ fn create_from(
             regime,
             threshold,
             webhook_url: field(upload, "webhook"),
+            keep_records: field(upload, "record") == Some("true"),
             input: &input,
         },
     )?;
@@ -211,6 +214,9 @@ pub struct WatchlistPage {
     pub pages: u64,
     /// Webhook deliveries: delivered, waiting, given up.
     pub deliveries: (u64, u64, u64),
+    /// The newest screening records of its runs (when it keeps them), and how many there are.
+    pub records: Vec<ScreeningMeta>,
+    pub records_total: u64,
     /// The webhook's secret, only in the answer that saved the watchlist.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
@@ -253,16 +259,17 @@ fn page(
     q: &PageQuery,
     viewer: Option<Session>,
 ) -> Result<WatchlistPage, AppError> {
-    let (w, rows, states, deliveries) = engine.read(|s| {
+    let (w, rows, states, deliveries, (records, records_total)) = engine.read(|s| {
         let w = s
             .watchlist(name)?
             .ok_or_else(|| crate::store::StoreError::NotFound(format!("no watchlist named {name:?}")))?;
-        let (rows, states, deliveries) = (
+        let (rows, states, deliveries, records) = (
             s.watchlist_rows(w.wid)?,
             s.watchlist_states(w.wid)?,
             s.delivery_counts(w.wid)?,
+            s.watchlist_screenings(w.wid, RECORDS_SHOWN)?,
         );
-        Ok((w, rows, states, deliveries))
+        Ok((w, rows, states, deliveries, records))
     })?;
     let rows_pages = pages(rows.len() as u64, ROWS_PER_PAGE);
     let rows_page = in_range("rows_page", q.rows_page, rows_pages)?;
@@ -301,6 +308,8 @@ fn page(
         page,
         pages: alert_pages,
         deliveries,
+        records,
+        records_total,
         webhook_secret: None,
         problems: Vec::new(),
         viewer,
