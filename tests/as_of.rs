@@ -217,3 +217,47 @@ async fn a_partial_imports_facts_keep_their_own_dates() {
     let (status, _) = json(&engine, "/entities/ofac-39693.json?as_of=2024-04-01").await;
     assert_eq!(status, 404);
 }
+
+/// A hub's page reads only the relations a release changed (`degree` above what the changes
+/// number): on every relation the two releases changed, and every day, it says what reading
+/// each relation's history says.
+#[test]
+fn reading_only_changed_relations_says_what_reading_every_relation_says() {
+    let engine = shared();
+    let query = ChangeQuery::new(day("2024-05-03"), Some(day("2024-05-03")), None, None).unwrap();
+    let report = engine.read(|store| releases::report(store, &query)).unwrap();
+    let mut ids: Vec<String> = report
+        .rows()
+        .filter(|(_, c)| matches!(c.change, ChangeKind::RelationAdded | ChangeKind::RelationEnded))
+        .map(|(_, c)| c.entity_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert!(ids.len() >= 5, "{ids:?}");
+    let first_days = engine.read(|store| store.first_release_days()).unwrap();
+    let mut compared = 0;
+    // Relations read each way.
+    let mut read = (0, 0);
+    for id in &ids {
+        for d in ["2024-03-27", "2024-04-15", "2024-05-03", "2026-01-01"] {
+            let (every, changed) = engine
+                .read(|store| {
+                    Ok((
+                        store.relation_histories(&[id.as_str()], &first_days, day(d), 0)?,
+                        store.relation_histories(&[id.as_str()], &first_days, day(d), usize::MAX)?,
+                    ))
+                })
+                .unwrap();
+            assert!(changed.keys().all(|rid| every.contains_key(rid)));
+            read.0 += every.len();
+            read.1 += changed.len();
+            for (rid, history) in &every {
+                let held = changed.get(rid).is_none_or(|h| h.held_on(day(d)));
+                assert_eq!(held, history.held_on(day(d)), "{id} relation {rid} on {d}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 20, "{compared}");
+    assert!(read.1 < read.0, "only changed relations are read: {read:?}");
+}

@@ -198,3 +198,57 @@ fn entity_list_entries_and_744_8_sdns_are_listed_under_bis() {
         "CUBA does not"
     );
 }
+
+/// The matcher's Jaro–Winkler and edit distance (rapidfuzz's bit-parallel ones) give exactly
+/// the numbers of the textbook algorithm (strsim's, which the matcher used before) on real
+/// names: every word of the SDN list's names against its neighbours in sorted order (the
+/// pairs that share a prefix, where the two could part), and whole names, short and over 64
+/// characters (rapidfuzz's multi-word path).
+#[test]
+fn string_similarity_is_the_textbook_one_on_real_names() {
+    let sdn = std::fs::read_to_string(common::data_dir().join("ofac-sdn-2024-05-03/sdn.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(sdn.as_bytes());
+    let names: Vec<String> = reader
+        .records()
+        .filter_map(|r| r.ok()?.get(1).map(ownergraph::search::normalise))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let mut words: Vec<&str> = names.iter().flat_map(|n| n.split(' ')).collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut pairs = 0;
+    for (i, a) in words.iter().enumerate() {
+        for b in words.iter().skip(i + 1).take(8) {
+            assert_eq!(
+                ownergraph::screen::jaro_winkler(a, b).to_bits(),
+                strsim::jaro_winkler(a, b).to_bits(),
+                "{a:?} {b:?}"
+            );
+            assert_eq!(
+                ownergraph::screen::edit_similarity(a, b).to_bits(),
+                (1.0 - strsim::osa_distance(a, b) as f64 / a.chars().count().max(b.chars().count()) as f64)
+                    .to_bits(),
+                "{a:?} {b:?}"
+            );
+            pairs += 1;
+        }
+    }
+    let long = names.iter().filter(|n| n.chars().count() > 64).count();
+    for pair in names.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert_eq!(
+            ownergraph::screen::jaro_winkler(a, b).to_bits(),
+            strsim::jaro_winkler(a, b).to_bits(),
+            "{a:?} {b:?}"
+        );
+    }
+    assert!(
+        words.len() > 10_000 && pairs > 80_000,
+        "{} words, {pairs} pairs",
+        words.len()
+    );
+    assert!(long > 100, "{long} names over 64 characters");
+}

@@ -115,10 +115,10 @@ pub fn word_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    if a.chars().count() <= 4 || b.chars().count() <= 4 {
+    if char_count(a) <= 4 || char_count(b) <= 4 {
         return 0.0;
     }
-    let jw = strsim::jaro_winkler(a, b);
+    let jw = jaro_winkler(a, b);
     if jw < WORD_MATCH {
         return jw; // counts as no match whatever the edit distance says
     }
@@ -127,11 +127,37 @@ pub fn word_similarity(a: &str, b: &str) -> f64 {
 
 /// 1 − (optimal string alignment distance / longer length): edits, transpositions included.
 pub fn edit_similarity(a: &str, b: &str) -> f64 {
-    let longer = a.chars().count().max(b.chars().count());
+    let longer = char_count(a).max(char_count(b));
     if longer == 0 {
         return 1.0;
     }
-    1.0 - strsim::osa_distance(a, b) as f64 / longer as f64
+    let distance = if a.is_ascii() && b.is_ascii() {
+        rapidfuzz::distance::osa::distance(a.bytes(), b.bytes())
+    } else {
+        rapidfuzz::distance::osa::distance(a.chars(), b.chars())
+    };
+    1.0 - distance as f64 / longer as f64
+}
+
+/// Characters in `text`: its length when it is ASCII, as normalised names nearly always are.
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
+/// Jaro–Winkler similarity (prefix weight 0.1, at most 4 characters of common prefix, boosted
+/// above 0.7), by rapidfuzz's bit-parallel Jaro: the same numbers as the textbook algorithm
+/// (`strsim`'s, which a test compares on real names), several times faster on short words.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    // Bytes are characters in ASCII, and indexing them is constant time (a `Chars` walks).
+    if a.is_ascii() && b.is_ascii() {
+        rapidfuzz::distance::jaro_winkler::similarity(a.bytes(), b.bytes())
+    } else {
+        rapidfuzz::distance::jaro_winkler::similarity(a.chars(), b.chars())
+    }
 }
 
 /// Words less alike than this count as not matching at all: "iran" is not half of "bank".

@@ -7,7 +7,7 @@
 //! 3. **contains**: the query is a substring of the name ("海康威视" in
 //!    "杭州海康威视数字技术股份有限公司", "hikvision digital" in "hangzhou hikvision digital …");
 //! 4. **fuzzy**: names sharing trigrams with the query (FTS5 BM25 candidates) whose words are
-//!    close to the query's (Jaro–Winkler over words, `strsim`), e.g. misspellings or another
+//!    close to the query's (Jaro–Winkler over words, `rapidfuzz`), e.g. misspellings or another
 //!    word order.
 //!
 //! Candidates come from the store's FTS5 trigram index ([`crate::store::NameLookup`]); this
@@ -95,7 +95,7 @@ pub struct Ranked {
 /// name, slightly discounted when the name has many more words; or the similarity of the
 /// whole strings, whichever is higher.
 pub fn similarity(query: &str, name: &str) -> f64 {
-    let whole = strsim::jaro_winkler(query, name);
+    let whole = crate::screen::jaro_winkler(query, name);
     let words = word_similarity(query, name);
     let query_words = query.split(' ').count() as f64;
     let name_words = name.split(' ').count().max(1) as f64;
@@ -110,7 +110,13 @@ fn word_similarity(query: &str, name: &str) -> f64 {
     for q in query.split(' ') {
         let best = name
             .split(' ')
-            .map(|n| if n == q { 1.0 } else { strsim::jaro_winkler(q, n) })
+            .map(|n| {
+                if n == q {
+                    1.0
+                } else {
+                    crate::screen::jaro_winkler(q, n)
+                }
+            })
             .fold(0.0, f64::max);
         total += best;
         count += 1;

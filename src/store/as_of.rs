@@ -142,22 +142,60 @@ impl Store {
         Ok(out.into_iter().map(|(_, l, h)| (l, h)).collect())
     }
 
-    /// When each relation in or out of records `ids` was held, by relation id.
+    /// When the relations in or out of records `ids` were held on `day`, by relation id: every
+    /// relation's history, or only those of relations a release changed when that says as
+    /// much. A relation no release changed is held on any day from its dataset's first release
+    /// on, so when `day` is after the first release of every dataset holding relations it
+    /// needs no history; its records have
+    /// `degree` relations in all, and when they outnumber the relation changes of every release
+    /// (a hub's page) the changes are read instead of the relations.
     pub fn relation_histories(
         &self,
         ids: &[&str],
         first_days: &BTreeMap<String, Date>,
+        day: Date,
+        degree: usize,
     ) -> Result<HashMap<i64, FactHistory>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "WITH {MINE},
-             rel AS (SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.source_eid = mine.eid
-                     UNION SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.target_eid = mine.eid)
-             SELECT rel.rid, rel.dataset, c.change, {RELEASE_DAY}
-             FROM rel LEFT JOIN release_changes c
-               ON c.rid = rel.rid AND c.iid IN (SELECT iid FROM imports WHERE as_of IS NOT NULL)
-             LEFT JOIN imports i ON i.iid = c.iid
-             ORDER BY rel.rid, {RELEASE_DAY}, c.iid"
-        ))?;
+        const FEW: usize = 1_000;
+        let mut holds_relations = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM relations WHERE dataset = ?1)")?;
+        let mut all_released = true;
+        for (dataset, first) in first_days {
+            if *first > day && holds_relations.query_row([dataset], |r| r.get::<_, bool>(0))? {
+                all_released = false;
+            }
+        }
+        let changed_only = degree > FEW
+            && all_released
+            && self.conn.query_row(
+                "SELECT count(*) FROM release_changes WHERE rid IS NOT NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? < i64::try_from(degree).unwrap_or(i64::MAX);
+        let sql = if changed_only {
+            format!(
+                "WITH {MINE}
+                 SELECT c.rid, r.dataset, c.change, {RELEASE_DAY}
+                 FROM release_changes c JOIN relations r ON r.rid = c.rid
+                 JOIN imports i ON i.iid = c.iid AND i.as_of IS NOT NULL
+                 WHERE c.rid IS NOT NULL
+                   AND (r.source_eid IN (SELECT eid FROM mine) OR r.target_eid IN (SELECT eid FROM mine))
+                 ORDER BY c.rid, {RELEASE_DAY}, c.iid"
+            )
+        } else {
+            format!(
+                "WITH {MINE},
+                 rel AS (SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.source_eid = mine.eid
+                         UNION SELECT r.rid, r.dataset FROM mine JOIN relations r ON r.target_eid = mine.eid)
+                 SELECT rel.rid, rel.dataset, c.change, {RELEASE_DAY}
+                 FROM rel LEFT JOIN release_changes c
+                   ON c.rid = rel.rid AND c.iid IN (SELECT iid FROM imports WHERE as_of IS NOT NULL)
+                 LEFT JOIN imports i ON i.iid = c.iid
+                 ORDER BY rel.rid, {RELEASE_DAY}, c.iid"
+            )
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([ids_json(ids)])?;
         let mut out: HashMap<i64, FactHistory> = HashMap::new();
         while let Some(row) = rows.next()? {

@@ -485,7 +485,9 @@ impl Store {
             rows: Vec::new(),
         };
         let mut report = apply_in(&tx, batch, &mut recorder)?;
-        if let Some(day) = mode.release {
+        // A dataset that held nothing before holds only what this batch brought: nothing of it
+        // can be missing.
+        if let Some(day) = mode.release.filter(|_| !baseline) {
             end_missing(&tx, batch, day, &mut report, &mut recorder)?;
         }
         if mode.dry_run {

@@ -177,16 +177,18 @@ struct Past {
 }
 
 impl Past {
+    /// `degree`: the relations of `records` in all.
     fn read(
         store: &Store,
         records: &[&str],
         first_days: &BTreeMap<String, Date>,
         day: Date,
+        degree: usize,
     ) -> Result<Past, StoreError> {
         Ok(Past {
             day,
             listings: store.listing_histories(records, first_days)?,
-            relations: store.relation_histories(records, first_days)?,
+            relations: store.relation_histories(records, first_days, day, degree)?,
         })
     }
 }
@@ -377,7 +379,10 @@ pub async fn entity(
                     return Ok(None);
                 };
                 let past = as_of
-                    .map(|day| Past::read(store, &records, &found.first_days, day))
+                    .map(|day| {
+                        let degree = node.map_or(0, |n| snapshot.links(n));
+                        Past::read(store, &records, &found.first_days, day, degree)
+                    })
                     .transpose()?;
                 // The node's relations are those of all its records (the snapshot joined them).
                 let name = found.records[0].0.id.clone();
