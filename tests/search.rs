@@ -242,3 +242,30 @@ fn an_older_database_gets_its_index_on_open() {
     assert_trigram_counts_match_the_names(&engine);
     drop(dir);
 }
+
+/// The trigram counts the store keeps from the names (in Rust, by what each import adds and
+/// removes) are FTS5's own: on the bundled data, every term of the full-text vocabulary with
+/// its document count, and no other, after four imports and the cross-reference's merges.
+#[test]
+fn trigram_counts_are_the_full_text_index_own() {
+    let engine = common::bundled();
+    let db = rusqlite::Connection::open_with_flags(engine.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let read = |sql: &str| -> std::collections::BTreeMap<String, i64> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let vocabulary = read("SELECT term, doc FROM search_vocab");
+    let kept = read("SELECT term, docs FROM search_trigrams");
+    assert!(vocabulary.len() > 10_000, "{} terms", vocabulary.len());
+    let differ: Vec<_> = vocabulary
+        .iter()
+        .filter(|(term, doc)| kept.get(*term) != Some(doc))
+        .take(10)
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+    assert_eq!(kept.len(), vocabulary.len());
+}

@@ -5,7 +5,7 @@ use super::{json_column, parse_column, Result, Store};
 use crate::model::{Entity, Schema};
 use crate::search::normalise::{normalise, NORMALISER_VERSION};
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// A name or alias that matched a lookup, with the facts about its entity that ranking,
 /// filters and facets need.
@@ -208,13 +208,16 @@ impl Store {
 /// once FTS5 takes part in a transaction, SQLite asks it to flush its pending terms at the
 /// start of every later statement, and a flush per entity writes a tiny segment each time
 /// (what made a 1M-entity import spend most of its time merging them).
+///
+/// The trigram counts move by what the batch removed and added: each name counts once for
+/// each distinct trigram of its normalised form, as the FTS5 trigram tokenizer sees it (the
+/// normalised form is already case-folded), so no scan of the full-text vocabulary is needed.
 pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, &Entity)]) -> Result<()> {
-    // The trigrams whose counts the batch moves: those of the names it removes and adds.
-    let mut touched: HashSet<u64> = HashSet::new();
+    let mut delta: HashMap<u64, i64> = HashMap::new();
     if !changed.is_empty() {
         let ids = serde_json::to_string(&changed.iter().map(|(eid, _)| eid).collect::<Vec<_>>())
             .expect("ids serialise");
-        collect_trigrams(tx, &ids, &mut touched)?;
+        count_names_of(tx, &ids, -1, &mut delta)?;
         tx.execute(
             "INSERT INTO search_fts (search_fts, rowid, norm)
              SELECT 'delete', nid, norm FROM search_names
@@ -243,39 +246,63 @@ pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, 
          SELECT nid, norm FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
         [&ids],
     )?;
-    // No counts yet (a first import): every trigram is counted in one pass, and which ones
-    // the batch touched need not be found.
-    let counted: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM search_trigrams)", [], |r| r.get(0))?;
-    if !counted {
-        return count_all_trigrams(tx);
+    count_names_of(tx, &ids, 1, &mut delta)?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO search_trigrams (term, docs) VALUES (?1, ?2)
+         ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+    )?;
+    let mut forget = tx.prepare_cached("DELETE FROM search_trigrams WHERE term = ?1 AND docs <= 0")?;
+    for (packed, change) in delta {
+        if change == 0 {
+            continue;
+        }
+        let term = unpack_trigram(packed);
+        upsert.execute(params![term, change])?;
+        if change < 0 {
+            forget.execute([&term])?;
+        }
     }
-    collect_trigrams(tx, &ids, &mut touched)?;
-    count_trigrams(tx, &touched)
+    Ok(())
 }
 
-/// Beyond this many trigrams touched, counting every trigram in one pass over the index is
-/// cheaper than recounting each.
-const RECOUNT_ALL_ABOVE: usize = 5_000;
-
-/// Adds the trigrams of the indexed names of the entities in `ids` (a JSON array) to `into`,
-/// each packed in a `u64` (three 21-bit code points), so that collecting the trigrams of a
-/// large import allocates nothing per trigram.
-fn collect_trigrams(tx: &Transaction<'_>, ids: &str, into: &mut HashSet<u64>) -> Result<()> {
+/// Adds `sign` to `counts` for each distinct trigram of each name of the entities in `ids` (a
+/// JSON array), each trigram packed in a `u64` (three 21-bit code points), so that counting the
+/// names of a large import allocates nothing per trigram.
+fn count_names_of(tx: &Transaction<'_>, ids: &str, sign: i64, counts: &mut HashMap<u64, i64>) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "SELECT norm FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
     )?;
     let mut rows = stmt.query([ids])?;
-    let mut chars: Vec<char> = Vec::new();
+    let mut grams = NameTrigrams::default();
     while let Some(row) = rows.next()? {
-        chars.clear();
-        chars.extend(row.get_ref(0)?.as_str()?.chars());
-        into.extend(
-            chars
+        grams.count(row.get_ref(0)?.as_str()?, sign, counts);
+    }
+    Ok(())
+}
+
+/// The distinct trigrams of one name at a time, with buffers kept between names.
+#[derive(Default)]
+struct NameTrigrams {
+    chars: Vec<char>,
+    packed: Vec<u64>,
+}
+
+impl NameTrigrams {
+    fn count(&mut self, norm: &str, sign: i64, counts: &mut HashMap<u64, i64>) {
+        self.chars.clear();
+        self.chars.extend(norm.chars());
+        self.packed.clear();
+        self.packed.extend(
+            self.chars
                 .windows(3)
                 .map(|w| ((w[0] as u64) << 42) | ((w[1] as u64) << 21) | (w[2] as u64)),
         );
+        self.packed.sort_unstable();
+        self.packed.dedup();
+        for gram in &self.packed {
+            *counts.entry(*gram).or_default() += sign;
+        }
     }
-    Ok(())
 }
 
 fn unpack_trigram(packed: u64) -> String {
@@ -285,34 +312,22 @@ fn unpack_trigram(packed: u64) -> String {
         .collect()
 }
 
-/// Brings the counts of `touched` trigrams in `search_trigrams` up to date with the index.
-fn count_trigrams(tx: &Transaction<'_>, touched: &HashSet<u64>) -> Result<()> {
-    if touched.len() > RECOUNT_ALL_ABOVE {
-        return count_all_trigrams(tx);
-    }
-    // Each recount walks its trigram's posting list: when the batch touches a good part of a
-    // small index (a first import), one pass over the whole index is cheaper.
-    let known: i64 = tx.query_row("SELECT count(*) FROM search_trigrams", [], |r| r.get(0))?;
-    if touched.len() as i64 * 4 > known {
-        return count_all_trigrams(tx);
-    }
-    let mut forget = tx.prepare_cached("DELETE FROM search_trigrams WHERE term = ?1")?;
-    let mut count = tx.prepare_cached(
-        "INSERT INTO search_trigrams (term, docs) SELECT term, doc FROM search_vocab WHERE term = ?1",
-    )?;
-    for term in touched.iter().map(|t| unpack_trigram(*t)) {
-        forget.execute([&term])?;
-        count.execute([&term])?;
-    }
-    Ok(())
-}
-
+/// Counts every trigram of every indexed name afresh (a rebuilt index).
 fn count_all_trigrams(tx: &Transaction<'_>) -> Result<()> {
+    let mut counts: HashMap<u64, i64> = HashMap::new();
+    {
+        let mut stmt = tx.prepare("SELECT norm FROM search_names")?;
+        let mut rows = stmt.query([])?;
+        let mut grams = NameTrigrams::default();
+        while let Some(row) = rows.next()? {
+            grams.count(row.get_ref(0)?.as_str()?, 1, &mut counts);
+        }
+    }
     tx.execute("DELETE FROM search_trigrams", [])?;
-    tx.execute(
-        "INSERT INTO search_trigrams (term, docs) SELECT term, doc FROM search_vocab",
-        [],
-    )?;
+    let mut insert = tx.prepare("INSERT INTO search_trigrams (term, docs) VALUES (?1, ?2)")?;
+    for (packed, docs) in counts {
+        insert.execute(params![unpack_trigram(packed), docs])?;
+    }
     Ok(())
 }
 
