@@ -259,24 +259,30 @@ fn page(
     q: &PageQuery,
     viewer: Option<Session>,
 ) -> Result<WatchlistPage, AppError> {
-    let (w, rows, states, deliveries, (records, records_total)) = engine.read(|s| {
-        let w = s
-            .watchlist(name)?
-            .ok_or_else(|| crate::store::StoreError::NotFound(format!("no watchlist named {name:?}")))?;
-        let (rows, states, deliveries, records) = (
-            s.watchlist_rows(w.wid)?,
-            s.watchlist_states(w.wid)?,
-            s.delivery_counts(w.wid)?,
-            s.watchlist_screenings(w.wid, RECORDS_SHOWN)?,
-        );
-        Ok((w, rows, states, deliveries, records))
-    })?;
+    // One read (one read transaction): an evaluation committing meanwhile must not show its
+    // alerts beside the rows' statuses from before it.
+    let asked = q.page.unwrap_or(1);
+    let (w, rows, states, deliveries, (records, records_total), (alerts, alerts_total)) =
+        engine.read(|s| {
+            let w = s
+                .watchlist(name)?
+                .ok_or_else(|| crate::store::StoreError::NotFound(format!("no watchlist named {name:?}")))?;
+            // A page past the last reads nothing; it is refused below.
+            let offset = asked.saturating_sub(1).saturating_mul(ALERTS_PER_PAGE);
+            let wid = w.wid;
+            Ok((
+                w,
+                s.watchlist_rows(wid)?,
+                s.watchlist_states(wid)?,
+                s.delivery_counts(wid)?,
+                s.watchlist_screenings(wid, RECORDS_SHOWN)?,
+                s.alerts(wid, offset.min(i64::MAX as u64), ALERTS_PER_PAGE)?,
+            ))
+        })?;
     let rows_pages = pages(rows.len() as u64, ROWS_PER_PAGE);
     let rows_page = in_range("rows_page", q.rows_page, rows_pages)?;
-    let alert_pages = pages(w.alerts, ALERTS_PER_PAGE);
+    let alert_pages = pages(alerts_total, ALERTS_PER_PAGE);
     let page = in_range("page", q.page, alert_pages)?;
-    let (alerts, alerts_total) =
-        engine.read(|s| s.alerts(w.wid, (page - 1) * ALERTS_PER_PAGE, ALERTS_PER_PAGE))?;
     let mut states: HashMap<i64, RowState> = states.into_iter().collect();
     let rows = rows
         .into_iter()
