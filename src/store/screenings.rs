@@ -104,6 +104,15 @@ pub(super) fn insert(
     Ok(conn.last_insert_rowid())
 }
 
+/// Every row of a query of [`COLUMNS`], read as what a record says of its screen.
+fn metas(mut rows: rusqlite::Rows<'_>) -> Result<Vec<ScreeningMeta>> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(meta_from_row(r)?);
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Writes a record of `input`; its id.
     pub fn insert_screening(&mut self, new: &Screening, input: &[u8], data: &ScreeningData) -> Result<i64> {
@@ -134,11 +143,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM screenings ORDER BY sid DESC LIMIT ?1 OFFSET ?2"
         ))?;
-        let mut rows = stmt.query(params![limit as i64, offset as i64])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(meta_from_row(r)?);
-        }
+        let out = metas(stmt.query(params![limit as i64, offset as i64])?)?;
         Ok((out, total as u64))
     }
 
@@ -152,11 +157,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM screenings WHERE wid = ?1 ORDER BY sid DESC LIMIT ?2"
         ))?;
-        let mut rows = stmt.query(params![wid, limit as i64])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(meta_from_row(r)?);
-        }
+        let out = metas(stmt.query(params![wid, limit as i64])?)?;
         Ok((out, total as u64))
     }
 }

@@ -517,7 +517,7 @@ fn evaluate(
     let record = match w.keep_records {
         false => None,
         true => Some(record_of_run(
-            engine, snapshot, w, &rows, &after, day, version, iid,
+            engine, snapshot, w, regime, &rows, &after, day, version, iid,
         )?),
     };
     let names: HashMap<i64, (&str, i64)> = rows.iter().map(|r| (r.row, (r.name.as_str(), r.line))).collect();
@@ -556,6 +556,7 @@ fn record_of_run(
     engine: &Engine,
     snapshot: &Snapshot,
     w: &WatchlistRow,
+    regime: RegimeId,
     rows: &[StoredRow],
     after: &[RowState],
     day: Date,
@@ -582,7 +583,7 @@ fn record_of_run(
         })
         .collect();
     let options = Options {
-        regime: w.regime.parse().map_err(|e: String| StoreError::Corrupt(e))?,
+        regime,
         as_of: day,
         threshold: w.threshold,
         all_matches: false,
