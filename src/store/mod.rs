@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (11, include_str!("migrations/011_watchlists.sql")),
     (12, include_str!("migrations/012_screenings.sql")),
     (13, include_str!("migrations/013_watchlist_records.sql")),
+    (14, include_str!("migrations/014_names_without_norm_index.sql")),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -1031,7 +1032,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         |row| row.get(0),
     )?;
     let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
-    let mut added_eids: Vec<i64> = Vec::new();
+    let mut new_names = search::NameRows::default();
     let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
     for (_, e) in &batch.entities {
         let values = params![
@@ -1054,8 +1055,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         if first_entities && insert_entity.execute(values).is_ok() {
             report.entities_added += 1;
             let eid = tx.last_insert_rowid();
-            search::add_names(tx, eid, e)?;
-            added_eids.push(eid);
+            search::add_names(tx, eid, e, &mut new_names)?;
             recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
             eids.insert(e.id.as_str(), eid);
             continue;
@@ -1074,15 +1074,14 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
                 insert_entity.execute(values)?;
                 report.entities_added += 1;
                 let eid = tx.last_insert_rowid();
-                search::add_names(tx, eid, e)?;
-                added_eids.push(eid);
+                search::add_names(tx, eid, e, &mut new_names)?;
                 recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                 eid
             }
         };
         eids.insert(e.id.as_str(), eid);
     }
-    search::index_batch(tx, &added_eids, &changed_entities)?;
+    search::index_batch(tx, new_names, &changed_entities)?;
     if recorder.on {
         // The batch's last word on an entity is what it now holds.
         let now: HashMap<i64, &Entity> = changed_entities.iter().copied().collect();

@@ -183,6 +183,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM search_names", [])?;
         tx.execute("INSERT INTO search_fts (search_fts) VALUES ('delete-all')", [])?;
+        let mut names = NameRows::default();
         {
             let mut stmt = tx.prepare("SELECT eid, name, aliases, properties FROM entities ORDER BY eid")?;
             let mut rows = stmt.query([])?;
@@ -190,34 +191,52 @@ impl Store {
                 let mut entity = Entity::new("", Schema::LegalEntity, &row.get::<_, String>(1)?, "");
                 entity.aliases = json_column(row, 2)?;
                 entity.properties = json_column(row, 3)?;
-                add_names(&tx, row.get(0)?, &entity)?;
+                add_names(&tx, row.get(0)?, &entity, &mut names)?;
             }
         }
         tx.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')", [])?;
-        count_all_trigrams(&tx)?;
+        tx.execute("DELETE FROM search_trigrams", [])?;
+        let mut insert = tx.prepare("INSERT INTO search_trigrams (term, docs) VALUES (?1, ?2)")?;
+        for (packed, docs) in names.delta {
+            insert.execute(params![unpack_trigram(packed), docs])?;
+        }
+        drop(insert);
         tx.execute("UPDATE search_state SET normaliser = ?1", [NORMALISER_VERSION])?;
         tx.commit()?;
         Ok(())
     }
 }
 
-/// Indexes the names of the entities a batch added (`added`, whose `search_names` rows are
-/// written) and re-indexes those it changed, inside the batch's transaction.
+/// The names a batch writes to `search_names`, gathered while they are written: their row ids
+/// (what [`index_batch`] adds to the full-text index) and how each trigram's count moves.
+#[derive(Default)]
+pub(super) struct NameRows {
+    nids: Vec<i64>,
+    delta: HashMap<u64, i64>,
+    grams: NameTrigrams,
+}
+
+/// Indexes the names written for the batch's new entities (`names`, from [`add_names`]) and
+/// re-indexes the entities it changed, inside the batch's transaction.
 ///
 /// The full-text index is written by a few set-wise statements at the end, not row by row:
 /// once FTS5 takes part in a transaction, SQLite asks it to flush its pending terms at the
 /// start of every later statement, and a flush per entity writes a tiny segment each time
-/// (what made a 1M-entity import spend most of its time merging them).
+/// (what made a 1M-entity import spend most of its time merging them). The new rows are
+/// picked by their row ids, kept as they were written, not looked up again by entity.
 ///
 /// The trigram counts move by what the batch removed and added: each name counts once for
 /// each distinct trigram of its normalised form, as the FTS5 trigram tokenizer sees it (the
 /// normalised form is already case-folded), so no scan of the full-text vocabulary is needed.
-pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, &Entity)]) -> Result<()> {
-    let mut delta: HashMap<u64, i64> = HashMap::new();
+pub(super) fn index_batch(
+    tx: &Transaction<'_>,
+    mut names: NameRows,
+    changed: &[(i64, &Entity)],
+) -> Result<()> {
     if !changed.is_empty() {
         let ids = serde_json::to_string(&changed.iter().map(|(eid, _)| eid).collect::<Vec<_>>())
             .expect("ids serialise");
-        count_names_of(tx, &ids, -1, &mut delta)?;
+        count_names_of(tx, &ids, -1, &mut names.delta)?;
         tx.execute(
             "INSERT INTO search_fts (search_fts, rowid, norm)
              SELECT 'delete', nid, norm FROM search_names
@@ -229,30 +248,24 @@ pub(super) fn index_batch(tx: &Transaction<'_>, added: &[i64], changed: &[(i64, 
             [&ids],
         )?;
         for (eid, entity) in changed {
-            add_names(tx, *eid, entity)?;
+            add_names(tx, *eid, entity, &mut names)?;
         }
     }
-    let all: Vec<i64> = added
-        .iter()
-        .copied()
-        .chain(changed.iter().map(|(eid, _)| *eid))
-        .collect();
-    if all.is_empty() {
+    if names.nids.is_empty() && names.delta.is_empty() {
         return Ok(());
     }
-    let ids = serde_json::to_string(&all).expect("ids serialise");
+    let nids = serde_json::to_string(&names.nids).expect("ids serialise");
     tx.execute(
         "INSERT INTO search_fts (rowid, norm)
-         SELECT nid, norm FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
-        [&ids],
+         SELECT nid, norm FROM search_names WHERE nid IN (SELECT value FROM json_each(?1))",
+        [&nids],
     )?;
-    count_names_of(tx, &ids, 1, &mut delta)?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO search_trigrams (term, docs) VALUES (?1, ?2)
          ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
     )?;
     let mut forget = tx.prepare_cached("DELETE FROM search_trigrams WHERE term = ?1 AND docs <= 0")?;
-    for (packed, change) in delta {
+    for (packed, change) in names.delta {
         if change == 0 {
             continue;
         }
@@ -312,39 +325,23 @@ fn unpack_trigram(packed: u64) -> String {
         .collect()
 }
 
-/// Counts every trigram of every indexed name afresh (a rebuilt index).
-fn count_all_trigrams(tx: &Transaction<'_>) -> Result<()> {
-    let mut counts: HashMap<u64, i64> = HashMap::new();
-    {
-        let mut stmt = tx.prepare("SELECT norm FROM search_names")?;
-        let mut rows = stmt.query([])?;
-        let mut grams = NameTrigrams::default();
-        while let Some(row) = rows.next()? {
-            grams.count(row.get_ref(0)?.as_str()?, 1, &mut counts);
-        }
-    }
-    tx.execute("DELETE FROM search_trigrams", [])?;
-    let mut insert = tx.prepare("INSERT INTO search_trigrams (term, docs) VALUES (?1, ?2)")?;
-    for (packed, docs) in counts {
-        insert.execute(params![unpack_trigram(packed), docs])?;
-    }
-    Ok(())
-}
-
-/// Writes the `search_names` rows of a new entity; [`index_batch`] then indexes them.
-/// Its name, aliases, weak aliases and former names, each normalised form once.
-pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<()> {
+/// Writes the `search_names` rows of a new entity (its name, aliases, weak aliases and former
+/// names, each normalised form once) and notes them in `names`; [`index_batch`] then indexes
+/// them.
+pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity, names: &mut NameRows) -> Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
     )?;
     let mut seen: Vec<String> = Vec::with_capacity(entity.aliases.len() + 1);
-    let names = std::iter::once((false, entity.name.as_str())).chain(entity.other_names().map(|a| (true, a)));
-    for (is_alias, text) in names {
+    let all = std::iter::once((false, entity.name.as_str())).chain(entity.other_names().map(|a| (true, a)));
+    for (is_alias, text) in all {
         let norm = normalise(text);
         if norm.is_empty() || seen.contains(&norm) {
             continue;
         }
         insert.execute(params![eid, is_alias, text, norm])?;
+        names.nids.push(tx.last_insert_rowid());
+        names.grams.count(&norm, 1, &mut names.delta);
         seen.push(norm);
     }
     Ok(())
