@@ -208,6 +208,36 @@ fn the_index_follows_imports() {
         .read(|store| store.trigram_frequencies(&["海康威".to_string()]))
         .unwrap();
     assert_eq!(gone, vec![0], "the old alias's trigrams are counted out");
+
+    // One batch that adds an entity and then changes it (its id twice): the names written
+    // first are replaced by the second's within the batch, and only those are indexed.
+    let twice = |name: &str, line: u64| {
+        let origin = Origin {
+            file: "test".into(),
+            line,
+        };
+        (
+            origin,
+            Entity::new("twice-co", Schema::Company, name, "entity-list-2019"),
+        )
+    };
+    let batch = Batch {
+        dataset: "entity-list-2019".into(),
+        entities: vec![
+            twice("Quillfeather Alpha Trading", 2),
+            twice("Quillfeather Beta Trading", 3),
+        ],
+        relations: Vec::new(),
+        listings: Vec::new(),
+    };
+    let record = ImportRecord {
+        checksum: "twice".into(),
+        ..record
+    };
+    engine.apply(&batch, &record).unwrap();
+    assert_eq!(first_ids(&engine, "quillfeather beta", 1), vec!["twice-co"]);
+    assert!(first_ids(&engine, "quillfeather alpha", 5).is_empty());
+    assert_trigram_counts_match_the_names(&engine);
 }
 
 #[test]
