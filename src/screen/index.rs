@@ -22,7 +22,8 @@ pub struct NameIndex {
     pub names: Vec<IndexedName>,
     /// Countries of each node that has names, as the store holds them.
     pub countries: HashMap<u32, Vec<String>>,
-    postings: HashMap<u64, Vec<u32>>,
+    /// foldhash, not SipHash: every trigram of every query name is looked up here.
+    postings: hashbrown::HashMap<u64, Vec<u32>>,
 }
 
 /// The trigrams of a normalised text, padded with a space at each end so short words count.
@@ -73,7 +74,7 @@ impl NameIndex {
     /// An index over `names`, whose `node` may number anything the caller keeps (the
     /// snapshot's nodes for screening, source records for cross-referencing).
     pub fn from_names(names: Vec<IndexedName>, countries: HashMap<u32, Vec<String>>) -> NameIndex {
-        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut postings: hashbrown::HashMap<u64, Vec<u32>> = hashbrown::HashMap::new();
         for (i, name) in names.iter().enumerate() {
             for gram in trigrams(&name.norm) {
                 postings.entry(gram).or_default().push(i as u32);

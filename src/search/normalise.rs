@@ -80,6 +80,14 @@ const LEGAL_FORMS: &[(&[&str], &[&str])] = &[
     (&["pao"], &["pjsc"]),
 ];
 
+/// The first words of [`LEGAL_FORMS`], sorted, each once.
+static FORM_STARTS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut starts: Vec<&str> = LEGAL_FORMS.iter().map(|(form, _)| form[0]).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+});
+
 /// The tokens legal forms fold to; [`core`] drops them.
 const LEGAL_TOKENS: &[&str] = &[
     "co", "ltd", "llc", "llp", "plc", "inc", "corp", "jsc", "ojsc", "cjsc", "pjsc", "gmbh", "ag", "sa",
@@ -161,6 +169,12 @@ pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(folded.len());
     let mut i = 0;
     'words: while i < words.len() {
+        // Most words start no legal form: one lookup, not a comparison with every form.
+        if FORM_STARTS.binary_search(&words[i]).is_err() {
+            push_word(&mut out, words[i]);
+            i += 1;
+            continue;
+        }
         for (form, fold) in LEGAL_FORMS {
             if words[i..].starts_with(form) {
                 for w in *fold {

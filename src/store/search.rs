@@ -5,7 +5,8 @@ use super::{json_column, parse_column, Result, Store};
 use crate::model::{Entity, Schema};
 use crate::search::normalise::{normalise, NORMALISER_VERSION};
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::HashMap;
+// foldhash, not SipHash: an import counts tens of trigrams per name it writes.
+use hashbrown::HashMap;
 
 /// A name or alias that matched a lookup, with the facts about its entity that ranking,
 /// filters and facets need.
