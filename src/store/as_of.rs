@@ -146,9 +146,8 @@ impl Store {
     /// relation's history, or only those of relations a release changed when that says as
     /// much. A relation no release changed is held on any day from its dataset's first release
     /// on, so when `day` is after the first release of every dataset holding relations it
-    /// needs no history; its records have
-    /// `degree` relations in all, and when they outnumber the relation changes of every release
-    /// (a hub's page) the changes are read instead of the relations.
+    /// needs no history. The records have `degree` relations in all; when they outnumber the
+    /// relation changes of every release (a hub's page), the changes are read instead.
     pub fn relation_histories(
         &self,
         ids: &[&str],
