@@ -9,6 +9,7 @@ use crate::graph::Snapshot;
 use crate::metrics::Metrics;
 use crate::model::Batch;
 use crate::resolve::{Scope, XrefOutcome, DEFAULT_MIN_SCORE};
+use crate::search::SearchIndex;
 use crate::store::{ApplyMode, ApplyReport, ImportRecord, ReadPool, Store, StoreError};
 use arc_swap::ArcSwap;
 use serde::Serialize;
@@ -31,6 +32,9 @@ pub struct Engine {
     /// Why the last [`Engine::refresh`] could not load the changed database, until one can.
     refresh_error: Mutex<Option<String>>,
     metrics: Metrics,
+    /// The name search index of the store's current name generation, once built. The mutex
+    /// also makes concurrent first searches wait for one build instead of each building.
+    search_index: Mutex<Option<Arc<SearchIndex>>>,
 }
 
 /// What a replica knows of its place behind the primary.
@@ -95,6 +99,7 @@ impl Engine {
             replica,
             refresh_error: Mutex::new(None),
             metrics,
+            search_index: Mutex::new(None),
         })
     }
 
@@ -146,6 +151,22 @@ impl Engine {
     /// Runs a read against the store on a pooled read-only connection.
     pub fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.readers.with(f)
+    }
+
+    /// The name search index of the names the store holds now: the one kept while the store's
+    /// name generation is the one it was built from, else a new one (a pass over every name;
+    /// tens of milliseconds for the bundled data). A replica sees the primary's writes the
+    /// same way, by the generation in the database.
+    pub fn search_index(&self) -> Result<Arc<SearchIndex>, StoreError> {
+        // A build that failed part-way left nothing behind: the lock stays usable.
+        let mut kept = self.search_index.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.read(|store| store.names_generation())?;
+        if let Some(index) = kept.as_ref().filter(|i| i.generation == generation) {
+            return Ok(index.clone());
+        }
+        let index = Arc::new(self.read(SearchIndex::build)?);
+        *kept = Some(index.clone());
+        Ok(index)
     }
 
     /// Applies a batch in one transaction, then swaps in a snapshot that includes it.

@@ -9,9 +9,7 @@ use ownergraph::search::{self, Query, Tier};
 use ownergraph::store::{raw_execute, ImportRecord};
 
 fn first_ids(engine: &Engine, text: &str, n: usize) -> Vec<String> {
-    engine
-        .read(|store| search::rank(store, text))
-        .expect("search runs")
+    search::rank(&engine.search_index().expect("search index builds"), text)
         .hits
         .into_iter()
         .take(n)
@@ -35,7 +33,7 @@ fn hikvision_comes_first_however_it_is_asked_for() {
         ),
         ("hikvison", Tier::Fuzzy),
     ] {
-        let ranked = engine.read(|store| search::rank(store, text)).unwrap();
+        let ranked = search::rank(&engine.search_index().unwrap(), text);
         let first = ranked.hits.first().unwrap_or_else(|| panic!("{text:?}: no hits"));
         // Hikvision is bundled twice: the 2019 case (`hikvision`, with the Chinese names) and
         // the whole 2026 Entity List under its own id. Either may come first, never another.
@@ -55,7 +53,7 @@ fn short_queries_fall_back_to_a_scan() {
     // Two CJK characters: below the trigram index's three.
     assert_eq!(first_ids(&engine, "海康", 1), vec!["hikvision"]);
     // Two Latin letters: every name containing them, shortest first.
-    let ranked = engine.read(|store| search::rank(store, "hi")).unwrap();
+    let ranked = search::rank(&engine.search_index().unwrap(), "hi");
     assert!(ranked.hits.len() > 20);
     assert!(ranked
         .hits
@@ -72,9 +70,10 @@ fn legal_forms_and_accents_fold_on_sdn_names() {
     // "Co., Ltd." ≈ "Company Limited": the Entity List writes CETHIK's name with "Co., Ltd.".
     // The 2026 list gives the same name as an alias of CETC's 52nd Research Institute, which
     // is listed, so it ranks first; both are exact matches.
-    let ranked = engine
-        .read(|store| search::rank(store, "China Electronics Technology HIK Group Company Limited"))
-        .unwrap();
+    let ranked = search::rank(
+        &engine.search_index().unwrap(),
+        "China Electronics Technology HIK Group Company Limited",
+    );
     let top: Vec<(&str, Tier)> = ranked.hits[..2].iter().map(|h| (h.id.as_str(), h.tier)).collect();
     assert_eq!(
         top,
@@ -95,7 +94,7 @@ fn filters_and_facets() {
         text: "public security bureau".into(),
         ..Query::default()
     };
-    let all = engine.read(|store| search::search(store, &query, 1, 20)).unwrap();
+    let all = search::search(&engine.search_index().unwrap(), &query, 1, 20);
     assert!(all.total >= 10, "{}", all.total);
     let entity_list = all
         .facets
@@ -117,9 +116,7 @@ fn filters_and_facets() {
         country: Some("cn".into()),
         ..query.clone()
     };
-    let some = engine
-        .read(|store| search::search(store, &narrowed, 1, 5))
-        .unwrap();
+    let some = search::search(&engine.search_index().unwrap(), &narrowed, 1, 5);
     assert!(some.total <= public_bodies.count as usize);
     assert!(some.total >= 10);
     assert_eq!(some.hits.len(), 5);
@@ -134,24 +131,20 @@ fn filters_and_facets() {
             schema: None,
             ..narrowed.clone()
         };
-        engine
-            .read(|store| search::search(store, &only_other_filters, 1, 5))
-            .unwrap()
+        search::search(&engine.search_index().unwrap(), &only_other_filters, 1, 5)
             .facets
             .schema
     });
     // Page 2 continues page 1 without overlap.
-    let page2 = engine
-        .read(|store| search::search(store, &narrowed, 2, 5))
-        .unwrap();
+    let page2 = search::search(&engine.search_index().unwrap(), &narrowed, 2, 5);
     assert_eq!(page2.total, some.total);
     assert!(page2.hits.iter().all(|h| some.hits.iter().all(|g| g.id != h.id)));
 }
 
-/// The stored trigram counts (which pick a query's rarest trigrams) are those of the names
-/// indexed now: each trigram counted once per name holding it, no trigram left over.
+/// The search index (whose trigram frequencies pick a query's rarest trigrams) holds the names
+/// the store holds now: each trigram counted once per name holding it.
 fn assert_trigram_counts_match_the_names(engine: &Engine) {
-    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     engine
         .read(|store| {
             store.scan_names(|_, _, _, norm, _| {
@@ -166,10 +159,17 @@ fn assert_trigram_counts_match_the_names(engine: &Engine) {
         })
         .unwrap();
     assert!(counts.len() > 100, "{} trigrams", counts.len());
-    let grams: Vec<String> = counts.keys().cloned().collect();
-    let stored = engine.read(|store| store.trigram_frequencies(&grams)).unwrap();
-    for (gram, stored) in grams.iter().zip(stored) {
-        assert_eq!(stored, counts[gram], "names holding {gram:?}");
+    let index = engine.search_index().unwrap();
+    let names: usize = engine
+        .read(|store| {
+            let mut n = 0;
+            store.scan_names(|_, _, _, _, _| n += 1)?;
+            Ok(n)
+        })
+        .unwrap();
+    assert_eq!(index.len(), names);
+    for (gram, count) in &counts {
+        assert_eq!(index.frequency(gram), *count, "names holding {gram:?}");
     }
 }
 
@@ -204,10 +204,8 @@ fn the_index_follows_imports() {
     assert_eq!(first_ids(&engine, "renamed surveillance", 1), vec!["hikvision"]);
     assert!(first_ids(&engine, "海康威视", 5).is_empty());
     assert_trigram_counts_match_the_names(&engine);
-    let gone = engine
-        .read(|store| store.trigram_frequencies(&["海康威".to_string()]))
-        .unwrap();
-    assert_eq!(gone, vec![0], "the old alias's trigrams are counted out");
+    let gone = engine.search_index().unwrap().frequency("海康威");
+    assert_eq!(gone, 0, "the old alias's trigrams are counted out");
 
     // One batch that adds an entity and then changes it (its id twice): the names written
     // first are replaced by the second's within the batch, and only those are indexed.
@@ -250,7 +248,7 @@ fn an_older_database_gets_its_index_on_open() {
         &path,
         "DROP TABLE webhook_deliveries; DROP TABLE alerts; DROP TABLE watchlist_status;
          DROP TABLE watchlist_rows; DROP TABLE watchlists;
-         DROP TABLE search_trigrams; DROP TABLE search_vocab; DROP TABLE search_fts; DROP TABLE search_names; DROP TABLE search_state;
+         DROP TABLE search_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users; DROP TABLE judgements; DROP TABLE xref_candidates;
          DROP TABLE investigations; DROP TABLE release_changes; DROP TABLE screenings;
@@ -273,29 +271,48 @@ fn an_older_database_gets_its_index_on_open() {
     drop(dir);
 }
 
-/// The trigram counts the store keeps from the names (in Rust, by what each import adds and
-/// removes) are FTS5's own: on the bundled data, every term of the full-text vocabulary with
-/// its document count, and no other, after four imports and the cross-reference's merges.
+/// The search index is built once per generation of the store's names: kept while no write
+/// touches names, built again after one, also when another process (a second engine on the
+/// same file, as a replica's restore or a CLI import beside `serve`) wrote them.
 #[test]
-fn trigram_counts_are_the_full_text_index_own() {
-    let engine = common::bundled();
-    let db = rusqlite::Connection::open_with_flags(engine.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
-    let read = |sql: &str| -> std::collections::BTreeMap<String, i64> {
-        let mut stmt = db.prepare(sql).unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+fn the_index_is_built_again_only_when_names_change() {
+    let (_dir, engine) = common::entity_list();
+    let first = engine.search_index().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &engine.search_index().unwrap()));
+    assert!(first_ids(&engine, "Quillfeather Gamma", 5).is_empty());
+
+    let other = Engine::open(engine.path()).unwrap();
+    let origin = Origin {
+        file: "test".into(),
+        line: 2,
     };
-    let vocabulary = read("SELECT term, doc FROM search_vocab");
-    let kept = read("SELECT term, docs FROM search_trigrams");
-    assert!(vocabulary.len() > 10_000, "{} terms", vocabulary.len());
-    let differ: Vec<_> = vocabulary
-        .iter()
-        .filter(|(term, doc)| kept.get(*term) != Some(doc))
-        .take(10)
-        .collect();
-    assert!(differ.is_empty(), "{differ:?}");
-    assert_eq!(kept.len(), vocabulary.len());
+    let batch = Batch {
+        dataset: "entity-list-2019".into(),
+        entities: vec![(
+            origin,
+            Entity::new(
+                "gamma-co",
+                Schema::Company,
+                "Quillfeather Gamma",
+                "entity-list-2019",
+            ),
+        )],
+        relations: Vec::new(),
+        listings: Vec::new(),
+    };
+    let record = ImportRecord {
+        dataset: "entity-list-2019".into(),
+        format: "test".into(),
+        path: "test".into(),
+        checksum: "gamma".into(),
+    };
+    other.apply(&batch, &record).unwrap();
+    let second = engine.search_index().unwrap();
+    assert!(second.generation > first.generation);
+    assert_eq!(second.len(), first.len() + 1);
+    assert_eq!(first_ids(&engine, "Quillfeather Gamma", 1), vec!["gamma-co"]);
+
+    // The same batch again changes nothing: no names written, the index kept.
+    other.apply(&batch, &record).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&second, &engine.search_index().unwrap()));
 }

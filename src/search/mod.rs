@@ -6,21 +6,23 @@
 //! 2. **prefix**: the name starts with the query;
 //! 3. **contains**: the query is a substring of the name ("海康威视" in
 //!    "杭州海康威视数字技术股份有限公司", "hikvision digital" in "hangzhou hikvision digital …");
-//! 4. **fuzzy**: names sharing trigrams with the query (FTS5 BM25 candidates) whose words are
+//! 4. **fuzzy**: names sharing trigrams with the query (BM25 candidates) whose words are
 //!    close to the query's (Jaro–Winkler over words, `rapidfuzz`), e.g. misspellings or another
 //!    word order.
 //!
-//! Candidates come from the store's FTS5 trigram index ([`crate::store::NameLookup`]); this
-//! module does no SQL. [`rank`] gives every hit of a text, best first, and is what other
+//! Candidates come from the in-memory trigram index of every name ([`SearchIndex`], built from
+//! the store's name rows); this module does no SQL. [`rank`] gives every hit of a text, best first, and is what other
 //! features (screening) build on; [`search`] adds filters, facets and pagination for the page.
 
+pub mod index;
 pub mod normalise;
 pub mod suggest;
 
+pub use index::SearchIndex;
 pub use normalise::{core, normalise};
 
 use crate::model::Schema;
-use crate::store::{NameLookup, NameMatch, Store, StoreError};
+use crate::store::NameMatch;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,7 +37,7 @@ const SUBSTRING_TRIGRAMS: usize = 4;
 /// How many of a query's rarest trigrams select fuzzy candidates (any may be present).
 const FUZZY_TRIGRAMS: usize = 8;
 /// Trigrams held by more names than this are too common to find fuzzy candidates by.
-const FUZZY_MAX_FREQUENCY: u64 = 2000;
+const FUZZY_MAX_FREQUENCY: usize = 2000;
 /// How many of a query's trigrams are weighed for rarity (spread over the query).
 const SAMPLED_TRIGRAMS: usize = 16;
 /// Fuzzy candidates are looked for only when fewer entities than this matched better.
@@ -173,10 +175,10 @@ fn trigrams(query: &str) -> Vec<String> {
 }
 
 /// Every entity whose names or aliases match `text`, best first (see the module docs).
-pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
+pub fn rank(index: &SearchIndex, text: &str) -> Ranked {
     let query = normalise(text);
     if query.is_empty() {
-        return Ok(Ranked::default());
+        return Ranked::default();
     }
     let mut truncated = false;
     let mut candidates = Vec::new();
@@ -188,14 +190,11 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
         }
         let grams = spread(trigrams(text), SAMPLED_TRIGRAMS);
         let found = if grams.is_empty() {
-            // Under three characters: the index cannot help; the store scans.
-            store.name_matches(NameLookup::Substring(text), SUBSTRING_LIMIT)?
+            // Under three characters: the trigrams cannot help; every name is read.
+            index.containing(text, SUBSTRING_LIMIT)
         } else {
-            let mut by_rarity: Vec<(u64, String)> = store
-                .trigram_frequencies(&grams)?
-                .into_iter()
-                .zip(grams)
-                .collect();
+            let mut by_rarity: Vec<(usize, String)> =
+                grams.into_iter().map(|g| (index.frequency(&g), g)).collect();
             by_rarity.sort();
             if i == 0 {
                 fuzzy_grams = by_rarity
@@ -213,7 +212,7 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
                     .take(SUBSTRING_TRIGRAMS)
                     .map(|(_, g)| g)
                     .collect();
-                store.name_matches(NameLookup::AllTrigrams(&rarest), SUBSTRING_LIMIT)?
+                index.holding_all(&rarest, SUBSTRING_LIMIT)
             }
         };
         truncated |= found.len() >= SUBSTRING_LIMIT;
@@ -225,7 +224,7 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
     // Fuzzy candidates are a fallback: with enough better hits they would only rank below.
     // (A candidate that merely shares the rarest trigrams is dropped by `classify`.)
     if !fuzzy_grams.is_empty() && matched.len() < FUZZY_BELOW {
-        candidates.extend(store.name_matches(NameLookup::AnyTrigram(&fuzzy_grams), FUZZY_CANDIDATES)?);
+        candidates.extend(index.holding_any(&fuzzy_grams, FUZZY_CANDIDATES));
     }
 
     let mut best: HashMap<i64, (Tier, f64, NameMatch)> = HashMap::new();
@@ -276,7 +275,7 @@ pub fn rank(store: &Store, text: &str) -> Result<Ranked, StoreError> {
                 &b.id,
             ))
     });
-    Ok(Ranked { hits, truncated })
+    Ranked { hits, truncated }
 }
 
 /// A score as an integer that orders like it (scores are finite, 0..1).
@@ -348,8 +347,8 @@ fn facet(counts: BTreeMap<String, u64>) -> Vec<FacetCount> {
 }
 
 /// Hits of `query` passing its filters, page `page` (from 1) of `per_page`, with facets.
-pub fn search(store: &Store, query: &Query, page: usize, per_page: usize) -> Result<Results, StoreError> {
-    search_parties(store, query, page, per_page, &|_| None)
+pub fn search(index: &SearchIndex, query: &Query, page: usize, per_page: usize) -> Results {
+    search_parties(index, query, page, per_page, &|_| None)
 }
 
 /// A party that stands for several records: its id and name.
@@ -396,13 +395,13 @@ impl Ranked {
 
 /// [`search`] with one hit per party (see [`Ranked::by_party`]).
 pub fn search_parties(
-    store: &Store,
+    index: &SearchIndex,
     query: &Query,
     page: usize,
     per_page: usize,
     party_of: PartyOf<'_>,
-) -> Result<Results, StoreError> {
-    let ranked = rank(store, &query.text)?.by_party(party_of);
+) -> Results {
+    let ranked = rank(index, &query.text).by_party(party_of);
     let mut schemas = BTreeMap::new();
     let mut countries = BTreeMap::new();
     let mut lists = BTreeMap::new();
@@ -429,7 +428,7 @@ pub fn search_parties(
     let total = passing.len();
     let start = page.saturating_sub(1).saturating_mul(per_page);
     let hits = passing.into_iter().skip(start).take(per_page).collect();
-    Ok(Results {
+    Results {
         total,
         hits,
         facets: Facets {
@@ -438,7 +437,7 @@ pub fn search_parties(
             list: facet(lists),
         },
         truncated: ranked.truncated,
-    })
+    }
 }
 
 #[cfg(test)]

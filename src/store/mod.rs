@@ -34,7 +34,7 @@ pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use screenings::{Screening, ScreeningData, ScreeningMeta};
-pub use search::{NameLookup, NameMatch};
+pub use search::{EntityRow, NameMatch, NameRow, SearchRows};
 pub use watchlists::{
     AlertRow, DueDelivery, Evaluation, NewAlert, NewWatchlistRow, Recorded, RowState, StoredRow, WatchlistRow,
 };
@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (12, include_str!("migrations/012_screenings.sql")),
     (13, include_str!("migrations/013_watchlist_records.sql")),
     (14, include_str!("migrations/014_names_without_norm_index.sql")),
+    (15, include_str!("migrations/015_search_index_in_memory.sql")),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -1032,7 +1033,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         |row| row.get(0),
     )?;
     let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
-    let mut new_names = search::NameRows::default();
+    let mut wrote_names = false;
     let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
     for (_, e) in &batch.entities {
         let values = params![
@@ -1055,7 +1056,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         if first_entities && insert_entity.execute(values).is_ok() {
             report.entities_added += 1;
             let eid = tx.last_insert_rowid();
-            search::add_names(tx, eid, e, &mut new_names)?;
+            wrote_names |= search::add_names(tx, eid, e)?;
             recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
             eids.insert(e.id.as_str(), eid);
             continue;
@@ -1074,14 +1075,14 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
                 insert_entity.execute(values)?;
                 report.entities_added += 1;
                 let eid = tx.last_insert_rowid();
-                search::add_names(tx, eid, e, &mut new_names)?;
+                wrote_names |= search::add_names(tx, eid, e)?;
                 recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                 eid
             }
         };
         eids.insert(e.id.as_str(), eid);
     }
-    search::index_batch(tx, new_names, &changed_entities)?;
+    search::index_batch(tx, wrote_names, &changed_entities)?;
     if recorder.on {
         // The batch's last word on an entity is what it now holds.
         let now: HashMap<i64, &Entity> = changed_entities.iter().copied().collect();

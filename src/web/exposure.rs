@@ -118,7 +118,7 @@ pub async fn pick(
         let id = match engine.snapshot().find(typed) {
             Some(_) => Some(typed.to_string()),
             None => {
-                let hits = engine.read(|store| crate::search::rank(store, typed))?.hits;
+                let hits = crate::search::rank(&*engine.search_index()?, typed).hits;
                 let mut exact = hits.iter().filter(|h| h.tier == crate::search::Tier::Exact);
                 match (exact.next(), exact.next()) {
                     (Some(only), None) => Some(only.id.clone()),

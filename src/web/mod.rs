@@ -299,6 +299,11 @@ pub async fn serve(engine: Engine, addr: &str, cookies: CookiePolicy) -> std::io
         if let Err(e) = crate::search::suggest::suggest(&watched, "", 1) {
             tracing::warn!("could not build the suggestion index: {e}");
         }
+        // Likewise the search index of names a write changed (a search during the build
+        // waits for it rather than building its own); once built this is one read.
+        if let Err(e) = watched.search_index() {
+            tracing::warn!("could not build the search index: {e}");
+        }
         // Every release, whoever imported it (this server, `ownergraph import`, a sync),
         // is a new data version: each watchlist is screened again once.
         match monitoring.rescreen_if_moved(&watched) {

@@ -165,9 +165,7 @@ pub struct NameMatch {
 /// Entities matching a typed name, best first, from the name search.
 fn candidates(engine: &Engine, text: &str) -> Result<Vec<NameMatch>, AppError> {
     let snapshot = engine.snapshot();
-    let ranked = engine
-        .read(|store| crate::search::rank(store, text))?
-        .by_party(&|id| snapshot.party_of(id));
+    let ranked = crate::search::rank(&*engine.search_index()?, text).by_party(&|id| snapshot.party_of(id));
     Ok(ranked
         .hits
         .into_iter()
