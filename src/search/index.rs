@@ -8,29 +8,33 @@
 //! was built from and builds a new one when the generation moves.
 
 use crate::model::Schema;
-use crate::store::{NameMatch, Result, SearchRows, Store};
+use crate::store::{NameMatch, Result, Store};
 // foldhash, not SipHash: every trigram of every name is hashed at every build.
 use hashbrown::HashMap;
+use std::ops::Range;
 
-/// An entity with names in the index: what a hit shows of it.
+/// An entity with names in the index: what a hit shows of it. Its texts are ranges of
+/// [`SearchIndex::text`], its countries and lists numbers of [`SearchIndex::labels`]: at 1M
+/// entities, a few allocations instead of millions.
 struct IndexedEntity {
     eid: i64,
-    id: Box<str>,
-    name: Box<str>,
+    id: Range<u32>,
+    name: Range<u32>,
     schema: Schema,
-    countries: Vec<String>,
-    /// The lists it is on, sorted, each once.
-    lists: Vec<String>,
+    countries: Vec<u32>,
+    /// The lists it is on, sorted by name, each once.
+    lists: Vec<u32>,
 }
 
 /// A name or alias of an entity, in the store's order of names (`nid`).
 struct IndexedName {
     entity: u32,
-    /// Characters of `norm`: shorter names come first among equal matches.
+    /// Characters of the normalised form: shorter names come first among equal matches.
     len: u32,
     is_alias: bool,
-    name: Box<str>,
-    norm: Box<str>,
+    /// The name as the source gives it, then its normalised form, in [`SearchIndex::text`].
+    name: Range<u32>,
+    norm: Range<u32>,
 }
 
 /// Every indexed name, and for each character trigram of a normalised name the names holding
@@ -40,6 +44,10 @@ pub struct SearchIndex {
     pub generation: i64,
     entities: Vec<IndexedEntity>,
     names: Vec<IndexedName>,
+    /// Every entity id, entity name, name and normalised name, one after another.
+    text: String,
+    /// Country and list names, each once.
+    labels: Vec<String>,
     postings: HashMap<u64, Vec<u32>>,
     /// Mean trigrams per name, for BM25.
     mean_trigrams: f64,
@@ -56,76 +64,131 @@ fn pack_str(gram: &str) -> Option<u64> {
     (chars.len() == 3).then(|| pack(&chars))
 }
 
-impl SearchIndex {
-    /// Reads the store's names (one read transaction) and indexes them.
-    pub fn build(store: &Store) -> Result<SearchIndex> {
-        let rows = store.search_rows()?;
-        Ok(SearchIndex::from_rows(rows))
+/// What a build keeps while it reads the rows.
+#[derive(Default)]
+struct Builder {
+    index: Vec<IndexedEntity>,
+    at: HashMap<i64, u32>,
+    text: String,
+    labels: Vec<String>,
+    label_at: HashMap<String, u32>,
+}
+
+impl Builder {
+    fn push_text(&mut self, text: &str) -> Range<u32> {
+        let start = self.text.len();
+        self.text.push_str(text);
+        // Offsets are u32: 4 GB of names is far past what one process serves.
+        let end = u32::try_from(self.text.len()).expect("index text under 4 GB");
+        start as u32..end
     }
 
-    fn from_rows(rows: SearchRows) -> SearchIndex {
-        let mut at: HashMap<i64, u32> = HashMap::with_capacity(rows.entities.len());
-        let mut entities = Vec::with_capacity(rows.entities.len());
-        for e in rows.entities {
-            at.insert(e.eid, entities.len() as u32);
-            entities.push(IndexedEntity {
-                eid: e.eid,
-                id: e.id.into(),
-                name: e.name.into(),
-                schema: e.schema,
-                countries: e.countries,
-                lists: Vec::new(),
-            });
+    fn label(&mut self, label: &str) -> u32 {
+        if let Some(&i) = self.label_at.get(label) {
+            return i;
         }
-        for (eid, list) in rows.listings {
-            if let Some(&i) = at.get(&eid) {
-                entities[i as usize].lists.push(list);
-            }
-        }
-        for e in &mut entities {
-            e.lists.sort_unstable();
-            e.lists.dedup();
-        }
-        let mut names = Vec::with_capacity(rows.names.len());
+        let i = self.labels.len() as u32;
+        self.labels.push(label.to_string());
+        self.label_at.insert(label.to_string(), i);
+        i
+    }
+}
+
+impl SearchIndex {
+    /// Reads the store's names (on one read transaction) and indexes them.
+    pub fn build(store: &Store) -> Result<SearchIndex> {
+        let mut b = Builder::default();
+        let mut names: Vec<IndexedName> = Vec::new();
         let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut chars: Vec<char> = Vec::new();
         let mut grams: Vec<u64> = Vec::new();
         let mut total_trigrams = 0u64;
-        for n in rows.names {
-            let Some(&entity) = at.get(&n.eid) else {
-                continue; // a name whose entity the read did not see: not possible in one transaction
-            };
-            let i = names.len() as u32;
-            chars.clear();
-            chars.extend(n.norm.chars());
-            grams.clear();
-            grams.extend(chars.windows(3).map(pack));
-            total_trigrams += grams.len() as u64;
-            grams.sort_unstable();
-            grams.dedup();
-            for gram in &grams {
-                postings.entry(*gram).or_default().push(i);
-            }
-            names.push(IndexedName {
-                entity,
-                len: chars.len() as u32,
-                is_alias: n.is_alias,
-                name: n.name.into(),
-                norm: n.norm.into(),
-            });
+        let mut listings: Vec<(u32, u32)> = Vec::new();
+        let generation = {
+            let b = std::cell::RefCell::new(&mut b);
+            store.search_rows(
+                |e| {
+                    let mut b = b.borrow_mut();
+                    let at = b.index.len() as u32;
+                    b.at.insert(e.eid, at);
+                    let id = b.push_text(e.id);
+                    let name = b.push_text(e.name);
+                    let countries = e.countries.iter().map(|c| b.label(c)).collect();
+                    b.index.push(IndexedEntity {
+                        eid: e.eid,
+                        id,
+                        name,
+                        schema: e.schema,
+                        countries,
+                        lists: Vec::new(),
+                    });
+                },
+                |eid, list| {
+                    let mut b = b.borrow_mut();
+                    if let Some(&at) = b.at.get(&eid) {
+                        let label = b.label(list);
+                        listings.push((at, label));
+                    }
+                },
+                |n| {
+                    let mut b = b.borrow_mut();
+                    let Some(&entity) = b.at.get(&n.eid) else {
+                        return; // not possible in one read transaction
+                    };
+                    let i = names.len() as u32;
+                    chars.clear();
+                    chars.extend(n.norm.chars());
+                    grams.clear();
+                    grams.extend(chars.windows(3).map(pack));
+                    total_trigrams += grams.len() as u64;
+                    grams.sort_unstable();
+                    grams.dedup();
+                    for gram in &grams {
+                        postings.entry(*gram).or_default().push(i);
+                    }
+                    let name = b.push_text(n.name);
+                    let norm = b.push_text(n.norm);
+                    names.push(IndexedName {
+                        entity,
+                        len: chars.len() as u32,
+                        is_alias: n.is_alias,
+                        name,
+                        norm,
+                    });
+                },
+            )?
+        };
+        for (at, label) in listings {
+            b.index[at as usize].lists.push(label);
         }
+        let labels = b.labels;
+        for e in &mut b.index {
+            e.lists
+                .sort_unstable_by(|x, y| labels[*x as usize].cmp(&labels[*y as usize]));
+            e.lists.dedup();
+        }
+        for list in postings.values_mut() {
+            list.shrink_to_fit();
+        }
+        b.text.shrink_to_fit();
         let mean_trigrams = if names.is_empty() {
             1.0
         } else {
             (total_trigrams as f64 / names.len() as f64).max(1.0)
         };
-        SearchIndex {
-            generation: rows.generation,
-            entities,
+        Ok(SearchIndex {
+            generation,
+            entities: b.index,
             names,
+            text: b.text,
+            labels,
             postings,
             mean_trigrams,
-        }
+        })
+    }
+
+    fn text(&self, range: &Range<u32>) -> &str {
+        &self.text[range.start as usize..range.end as usize]
     }
 
     /// How many names are indexed.
@@ -154,7 +217,7 @@ impl SearchIndex {
     /// of every name, for texts too short to have a trigram.
     pub fn containing(&self, text: &str, limit: usize) -> Vec<NameMatch> {
         let found: Vec<u32> = (0..self.names.len() as u32)
-            .filter(|&i| self.names[i as usize].norm.contains(text))
+            .filter(|&i| self.text(&self.names[i as usize].norm).contains(text))
             .collect();
         self.shortest(found, limit)
     }
@@ -228,15 +291,16 @@ impl SearchIndex {
     fn name_match(&self, n: u32) -> NameMatch {
         let name = &self.names[n as usize];
         let entity = &self.entities[name.entity as usize];
+        let labels = |of: &[u32]| of.iter().map(|l| self.labels[*l as usize].clone()).collect();
         NameMatch {
             eid: entity.eid,
-            id: entity.id.to_string(),
-            entity_name: entity.name.to_string(),
+            id: self.text(&entity.id).to_string(),
+            entity_name: self.text(&entity.name).to_string(),
             schema: entity.schema,
-            countries: entity.countries.clone(),
-            lists: entity.lists.clone(),
-            name: name.name.to_string(),
-            norm: name.norm.to_string(),
+            countries: labels(&entity.countries),
+            lists: labels(&entity.lists),
+            name: self.text(&name.name).to_string(),
+            norm: self.text(&name.norm).to_string(),
             is_alias: name.is_alias,
         }
     }

@@ -34,7 +34,7 @@ pub use browse::{DatasetView, ListMember, MemberOrder};
 pub use releases::ChangeRow;
 pub use resolve::{CandidateFilter, CandidateRow, JudgementRow};
 pub use screenings::{Screening, ScreeningData, ScreeningMeta};
-pub use search::{EntityRow, NameMatch, NameRow, SearchRows};
+pub use search::{EntityRow, NameMatch, NameRow};
 pub use watchlists::{
     AlertRow, DueDelivery, Evaluation, NewAlert, NewWatchlistRow, Recorded, RowState, StoredRow, WatchlistRow,
 };

@@ -25,32 +25,21 @@ pub struct NameMatch {
     pub is_alias: bool,
 }
 
-/// What the in-memory search index ([`crate::search::SearchIndex`]) is built from, read in
-/// one transaction.
-pub struct SearchRows {
-    /// The name generation read with them.
-    pub generation: i64,
-    /// Every entity that has a name.
-    pub entities: Vec<EntityRow>,
-    /// (entity, list) of every listing.
-    pub listings: Vec<(i64, String)>,
-    /// Every indexed name, in `nid` order.
-    pub names: Vec<NameRow>,
-}
-
-pub struct EntityRow {
+/// An entity as the in-memory search index ([`crate::search::SearchIndex`]) keeps it.
+pub struct EntityRow<'a> {
     pub eid: i64,
-    pub id: String,
-    pub name: String,
+    pub id: &'a str,
+    pub name: &'a str,
     pub schema: Schema,
     pub countries: Vec<String>,
 }
 
-pub struct NameRow {
+/// A name row as the in-memory search index reads it.
+pub struct NameRow<'a> {
     pub eid: i64,
     pub is_alias: bool,
-    pub name: String,
-    pub norm: String,
+    pub name: &'a str,
+    pub norm: &'a str,
 }
 
 impl Store {
@@ -61,56 +50,49 @@ impl Store {
             .query_row("SELECT generation FROM search_state", [], |r| r.get(0))?)
     }
 
-    /// Everything the search index is built from. Read on a pooled reader
+    /// Hands over everything the search index is built from, row by row (nothing held twice):
+    /// every entity that has names, every (entity, list) of a listing, every name in `nid`
+    /// order; returns the name generation they are of. Read on a pooled reader
     /// ([`crate::engine::Engine::read`]), whose read transaction makes it one moment's state.
-    pub fn search_rows(&self) -> Result<SearchRows> {
-        let tx = &self.conn;
-        let generation = tx.query_row("SELECT generation FROM search_state", [], |r| r.get(0))?;
-        let mut entities = Vec::new();
-        {
-            let mut stmt = tx.prepare(
-                "SELECT eid, id, name, schema, countries FROM entities
-                 WHERE eid IN (SELECT entity_eid FROM search_names) ORDER BY eid",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                entities.push(EntityRow {
-                    eid: row.get(0)?,
-                    id: row.get(1)?,
-                    name: row.get(2)?,
-                    schema: parse_column(row, 3, "schema")?,
-                    countries: json_column(row, 4)?,
-                });
-            }
+    pub fn search_rows(
+        &self,
+        mut entity: impl FnMut(EntityRow<'_>),
+        mut listing: impl FnMut(i64, &str),
+        mut name: impl FnMut(NameRow<'_>),
+    ) -> Result<i64> {
+        let generation = self.names_generation()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT eid, id, name, schema, countries FROM entities
+             WHERE eid IN (SELECT entity_eid FROM search_names) ORDER BY eid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            entity(EntityRow {
+                eid: row.get(0)?,
+                id: row.get_ref(1)?.as_str()?,
+                name: row.get_ref(2)?.as_str()?,
+                schema: parse_column(row, 3, "schema")?,
+                countries: json_column(row, 4)?,
+            });
         }
-        let mut listings = Vec::new();
-        {
-            let mut stmt = tx.prepare("SELECT entity_eid, list FROM listings")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                listings.push((row.get(0)?, row.get(1)?));
-            }
+        let mut stmt = self.conn.prepare("SELECT entity_eid, list FROM listings")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            listing(row.get(0)?, row.get_ref(1)?.as_str()?);
         }
-        let mut names = Vec::new();
-        {
-            let mut stmt =
-                tx.prepare("SELECT entity_eid, is_alias, name, norm FROM search_names ORDER BY nid")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                names.push(NameRow {
-                    eid: row.get(0)?,
-                    is_alias: row.get(1)?,
-                    name: row.get(2)?,
-                    norm: row.get(3)?,
-                });
-            }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entity_eid, is_alias, name, norm FROM search_names ORDER BY nid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            name(NameRow {
+                eid: row.get(0)?,
+                is_alias: row.get(1)?,
+                name: row.get_ref(2)?.as_str()?,
+                norm: row.get_ref(3)?.as_str()?,
+            });
         }
-        Ok(SearchRows {
-            generation,
-            entities,
-            listings,
-            names,
-        })
+        Ok(generation)
     }
 
     /// Calls `f` with (entity id, countries, name as given, normalised name, is_alias) for every
