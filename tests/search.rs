@@ -173,17 +173,8 @@ fn assert_trigram_counts_match_the_names(engine: &Engine) {
     }
 }
 
-#[test]
-fn the_index_follows_imports() {
-    let (_dir, engine) = common::entity_list();
-    assert_trigram_counts_match_the_names(&engine);
-    assert_eq!(first_ids(&engine, "hikvision", 1), vec!["hikvision"]);
-    assert!(first_ids(&engine, "Hikvision Renamed Holdings", 5).is_empty());
-
-    // Re-import Hikvision with a new alias: the old alias leaves the index, the new one enters.
-    let mut entity = Entity::new("hikvision", Schema::Company, "Hikvision", "entity-list-2019");
-    entity.aliases = vec!["Renamed Surveillance Holdings".into()];
-    entity.countries = vec!["CN".into()];
+/// A batch of the 2019 case's dataset holding `entity` alone, and its import record.
+fn one_entity_import(entity: Entity, checksum: &str) -> (Batch, ImportRecord) {
     let origin = Origin {
         file: "test".into(),
         line: 2,
@@ -198,8 +189,23 @@ fn the_index_follows_imports() {
         dataset: "entity-list-2019".into(),
         format: "test".into(),
         path: "test".into(),
-        checksum: "renamed".into(),
+        checksum: checksum.into(),
     };
+    (batch, record)
+}
+
+#[test]
+fn the_index_follows_imports() {
+    let (_dir, engine) = common::entity_list();
+    assert_trigram_counts_match_the_names(&engine);
+    assert_eq!(first_ids(&engine, "hikvision", 1), vec!["hikvision"]);
+    assert!(first_ids(&engine, "Hikvision Renamed Holdings", 5).is_empty());
+
+    // Re-import Hikvision with a new alias: the old alias leaves the index, the new one enters.
+    let mut entity = Entity::new("hikvision", Schema::Company, "Hikvision", "entity-list-2019");
+    entity.aliases = vec!["Renamed Surveillance Holdings".into()];
+    entity.countries = vec!["CN".into()];
+    let (batch, record) = one_entity_import(entity, "renamed");
     engine.apply(&batch, &record).unwrap();
     assert_eq!(first_ids(&engine, "renamed surveillance", 1), vec!["hikvision"]);
     assert!(first_ids(&engine, "海康威视", 5).is_empty());
@@ -282,30 +288,13 @@ fn the_index_is_built_again_only_when_names_change() {
     assert!(first_ids(&engine, "Quillfeather Gamma", 5).is_empty());
 
     let other = Engine::open(engine.path()).unwrap();
-    let origin = Origin {
-        file: "test".into(),
-        line: 2,
-    };
-    let batch = Batch {
-        dataset: "entity-list-2019".into(),
-        entities: vec![(
-            origin,
-            Entity::new(
-                "gamma-co",
-                Schema::Company,
-                "Quillfeather Gamma",
-                "entity-list-2019",
-            ),
-        )],
-        relations: Vec::new(),
-        listings: Vec::new(),
-    };
-    let record = ImportRecord {
-        dataset: "entity-list-2019".into(),
-        format: "test".into(),
-        path: "test".into(),
-        checksum: "gamma".into(),
-    };
+    let gamma = Entity::new(
+        "gamma-co",
+        Schema::Company,
+        "Quillfeather Gamma",
+        "entity-list-2019",
+    );
+    let (batch, record) = one_entity_import(gamma, "gamma");
     other.apply(&batch, &record).unwrap();
     let second = engine.search_index().unwrap();
     assert!(second.generation > first.generation);
