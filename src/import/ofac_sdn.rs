@@ -12,7 +12,8 @@ use super::{ImportError, LinkResolution};
 use crate::model::{
     prop, Batch, Confidence, Entity, Identifier, InputError, Listing, Origin, Relation, RelationKind, Schema,
 };
-use std::collections::HashMap;
+// Keys are the file's own ent_nums and names: hashbrown's fast hasher, not SipHash.
+use hashbrown::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -149,6 +150,9 @@ pub(super) struct Row {
     links: Vec<String>,
 }
 
+/// Entries of a current `sdn.csv` (about 15,000 in 2024), to size its tables once.
+const ENTRIES_HINT: usize = 16_384;
+
 /// A field's text, `None` for empty or OFAC's `-0-`.
 pub(super) fn field(value: &str) -> Option<String> {
     let value = value.trim();
@@ -163,7 +167,13 @@ pub(crate) fn name_key(name: &str) -> String {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.extend(word.chars().flat_map(char::to_uppercase));
+        if word.is_ascii() {
+            let start = key.len();
+            key.push_str(word);
+            key[start..].make_ascii_uppercase();
+        } else {
+            key.extend(word.chars().flat_map(char::to_uppercase));
+        }
     }
     key
 }
@@ -224,7 +234,8 @@ fn parse_identifier(fact: &str) -> Option<(Identifier, Option<String>)> {
     let scheme = IDENTIFIER_TYPES
         .iter()
         .chain(REMARK_SCHEMES)
-        .filter(|s| fact.starts_with(**s))
+        // Most facts start with none of them: the first byte rules most labels out cheaply.
+        .filter(|s| fact.as_bytes().first() == s.as_bytes().first() && fact.starts_with(**s))
         .max_by_key(|s| s.len())?;
     let mut value = fact[scheme.len()..].trim();
     if value.is_empty() {
@@ -471,8 +482,8 @@ pub(super) struct Entries {
 impl Entries {
     /// Reads and checks every row of an `sdn.csv`; an ent_num used twice is an error.
     pub(super) fn read(path: &Path) -> Result<Entries, ImportError> {
-        let mut rows: Vec<Row> = Vec::new();
-        let mut by_ent_num: HashMap<String, usize> = HashMap::new();
+        let mut rows: Vec<Row> = Vec::with_capacity(ENTRIES_HINT);
+        let mut by_ent_num: HashMap<String, usize> = HashMap::with_capacity(ENTRIES_HINT);
         read_records(path, "sdn.csv", &SDN_COLUMNS, |origin, record| {
             let row = read_row(origin, record)?;
             if let Some(&first) = by_ent_num.get(&row.ent_num) {
@@ -512,7 +523,7 @@ impl Entries {
     /// names: a primary name wins over someone else's alias).
     pub(super) fn into_batch(self) -> (Batch, LinkResolution) {
         let rows = self.rows;
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(2 * rows.len());
         for (i, row) in rows.iter().enumerate() {
             by_name.entry(name_key(&row.entity.name)).or_insert(i);
         }
@@ -529,10 +540,12 @@ impl Entries {
 
         let mut batch = Batch {
             dataset: DATASET.to_string(),
+            entities: Vec::with_capacity(rows.len()),
+            listings: Vec::with_capacity(rows.iter().map(|r| r.programs.len()).sum()),
             ..Batch::default()
         };
         let mut resolution = LinkResolution::default();
-        let mut link_keys = std::collections::HashSet::new();
+        let mut link_keys = HashSet::new();
         for row in &rows {
             for link in &row.links {
                 resolution.total += 1;

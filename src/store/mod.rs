@@ -995,6 +995,34 @@ fn listing_from_row(row: &Row<'_>, i: usize) -> Result<Listing> {
     })
 }
 
+/// Entities per chunk of [`EntityColumns`] handed from the core that makes them to the writer.
+const COLUMNS_CHUNK: usize = 256;
+
+/// An entity's columns that take work to make: its JSON texts and its search names.
+struct EntityColumns<'a> {
+    aliases: String,
+    countries: String,
+    identifiers: String,
+    addresses: String,
+    properties: String,
+    confidence: Option<String>,
+    names: Vec<search::SearchName<'a>>,
+}
+
+impl EntityColumns<'_> {
+    fn of(e: &Entity) -> EntityColumns<'_> {
+        EntityColumns {
+            aliases: json(&e.aliases),
+            countries: json(&e.countries),
+            identifiers: json(&e.identifiers),
+            addresses: json(&e.addresses),
+            properties: json(&e.properties),
+            confidence: opt_str(e.confidence),
+            names: search::names_of(e),
+        }
+    }
+}
+
 fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("plain vectors of strings always serialise")
 }
@@ -1032,56 +1060,73 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         [&batch.dataset],
         |row| row.get(0),
     )?;
-    let mut eids: HashMap<&str, i64> = HashMap::with_capacity(batch.entities.len());
+    // Ids are the batch's own: hashbrown's fast hasher, not SipHash (a lookup per relation and listing).
+    let mut eids: hashbrown::HashMap<&str, i64> = hashbrown::HashMap::with_capacity(batch.entities.len());
     let mut wrote_names = false;
     let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
-    for (_, e) in &batch.entities {
-        let values = params![
-            e.id,
-            e.schema.as_str(),
-            e.name,
-            json(&e.aliases),
-            json(&e.countries),
-            json(&e.identifiers),
-            json(&e.addresses),
-            e.birth_date,
-            e.notes,
-            opt_str(e.confidence),
-            e.source,
-            batch.dataset,
-            json(&e.properties),
-        ];
-        // As for relations below: a dataset's first import inserts first and looks up only
-        // an id that is already held (by another dataset, or twice in the batch).
-        if first_entities && insert_entity.execute(values).is_ok() {
-            report.entities_added += 1;
-            let eid = tx.last_insert_rowid();
-            wrote_names |= search::add_names(tx, eid, e)?;
-            recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
-            eids.insert(e.id.as_str(), eid);
-            continue;
-        }
-        let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
-        let eid = match existing {
-            Some(eid) => {
-                let changed = update_entity.execute(values)? as u64;
-                if changed > 0 {
-                    changed_entities.push((eid, e));
+    // The rows' JSON columns and normalised names are made on a second core, a chunk ahead of
+    // the writes: on two cores the import's SQLite work no longer waits for them.
+    std::thread::scope(|scope| -> Result<()> {
+        let (send, made) = std::sync::mpsc::sync_channel::<Vec<EntityColumns<'_>>>(4);
+        scope.spawn(move || {
+            for chunk in batch.entities.chunks(COLUMNS_CHUNK) {
+                let columns = chunk.iter().map(|(_, e)| EntityColumns::of(e)).collect();
+                if send.send(columns).is_err() {
+                    return; // the writer stopped at a problem
                 }
-                report.entities_changed += changed;
-                eid
             }
-            None => {
-                insert_entity.execute(values)?;
+        });
+        let mut made = made.iter().flatten();
+        for (_, e) in &batch.entities {
+            let columns = made.next().expect("columns are made for every entity");
+            let values = params![
+                e.id,
+                e.schema.as_str(),
+                e.name,
+                columns.aliases,
+                columns.countries,
+                columns.identifiers,
+                columns.addresses,
+                e.birth_date,
+                e.notes,
+                columns.confidence,
+                e.source,
+                batch.dataset,
+                columns.properties,
+            ];
+            // As for relations below: a dataset's first import inserts first and looks up only
+            // an id that is already held (by another dataset, or twice in the batch).
+            if first_entities && insert_entity.execute(values).is_ok() {
                 report.entities_added += 1;
                 let eid = tx.last_insert_rowid();
-                wrote_names |= search::add_names(tx, eid, e)?;
+                wrote_names |= search::insert_names(tx, eid, &columns.names)?;
                 recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
-                eid
+                eids.insert(e.id.as_str(), eid);
+                continue;
             }
-        };
-        eids.insert(e.id.as_str(), eid);
-    }
+            let existing: Option<i64> = find_eid.query_row([&e.id], |r| r.get(0)).optional()?;
+            let eid = match existing {
+                Some(eid) => {
+                    let changed = update_entity.execute(values)? as u64;
+                    if changed > 0 {
+                        changed_entities.push((eid, e));
+                    }
+                    report.entities_changed += changed;
+                    eid
+                }
+                None => {
+                    insert_entity.execute(values)?;
+                    report.entities_added += 1;
+                    let eid = tx.last_insert_rowid();
+                    wrote_names |= search::insert_names(tx, eid, &columns.names)?;
+                    recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
+                    eid
+                }
+            };
+            eids.insert(e.id.as_str(), eid);
+        }
+        Ok(())
+    })?;
     search::index_batch(tx, wrote_names, &changed_entities)?;
     if recorder.on {
         // The batch's last word on an entity is what it now holds.

@@ -171,18 +171,35 @@ pub(super) fn index_batch(tx: &Transaction<'_>, wrote_new: bool, changed: &[(i64
 /// Writes the `search_names` rows of a new entity: its name, aliases, weak aliases and former
 /// names, each normalised form once. Returns whether it wrote any.
 pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<bool> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    let mut seen: Vec<String> = Vec::with_capacity(entity.aliases.len() + 1);
+    insert_names(tx, eid, &names_of(entity))
+}
+
+/// A name of an entity as `search_names` holds it: whether it is an alias, the text as given,
+/// its normalised form.
+pub(super) type SearchName<'a> = (bool, &'a str, String);
+
+/// The names [`add_names`] writes for an entity, normalised (no database needed: the apply
+/// path computes them on another core while rows before them are written).
+pub(super) fn names_of(entity: &Entity) -> Vec<SearchName<'_>> {
+    let mut names: Vec<SearchName<'_>> = Vec::with_capacity(entity.aliases.len() + 1);
     let all = std::iter::once((false, entity.name.as_str())).chain(entity.other_names().map(|a| (true, a)));
     for (is_alias, text) in all {
         let norm = normalise(text);
-        if norm.is_empty() || seen.contains(&norm) {
+        if norm.is_empty() || names.iter().any(|(_, _, seen)| *seen == norm) {
             continue;
         }
-        insert.execute(params![eid, is_alias, text, norm])?;
-        seen.push(norm);
+        names.push((is_alias, text, norm));
     }
-    Ok(!seen.is_empty())
+    names
+}
+
+/// Writes the `search_names` rows of an entity from [`names_of`]. Returns whether it wrote any.
+pub(super) fn insert_names(tx: &Transaction<'_>, eid: i64, names: &[SearchName<'_>]) -> Result<bool> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (is_alias, text, norm) in names {
+        insert.execute(params![eid, is_alias, text, norm])?;
+    }
+    Ok(!names.is_empty())
 }
