@@ -498,10 +498,11 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
     let handle = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, handle);
     let mut things: Vec<Pending> = Vec::new();
-    let mut thing_at: HashMap<String, usize> = HashMap::new();
+    // Ids and keys are the file's own, a million at scale: hashbrown's fast hasher, not SipHash.
+    let mut thing_at: hashbrown::HashMap<String, usize> = hashbrown::HashMap::new();
     let mut links: Vec<(Pending, &'static LinkSchema)> = Vec::new();
     let mut sanctions: Vec<Pending> = Vec::new();
-    let mut other_schema: HashMap<String, String> = HashMap::new();
+    let mut other_schema: hashbrown::HashMap<String, String> = hashbrown::HashMap::new();
     let mut summary = FtmSummary::default();
 
     let mut raw = Vec::new();
@@ -586,6 +587,8 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
 
     let mut batch = Batch {
         dataset: dataset.clone(),
+        entities: Vec::with_capacity(things.len()),
+        relations: Vec::with_capacity(links.len()),
         ..Batch::default()
     };
     for p in &things {
@@ -598,7 +601,7 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
     }
     // A link or sanction naming an entity of an unmodelled schema is counted, not applied.
     let unmodelled = |ids: &[&str]| ids.iter().find_map(|id| other_schema.get(*id).cloned());
-    let mut relation_at: HashMap<String, usize> = HashMap::new();
+    let mut relation_at: hashbrown::HashMap<String, usize> = hashbrown::HashMap::with_capacity(links.len());
     // A thing's `addressEntity` names the Address it is at: a relation, so the parties
     // sharing one address are linked through it.
     for p in &things {
@@ -612,11 +615,10 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
                 continue;
             }
             let relation = Relation::new(&p.id, address, RelationKind::HasAddress, &dataset);
-            if relation_at.contains_key(&relation.natural_key()) {
-                continue;
+            if let hashbrown::hash_map::Entry::Vacant(at) = relation_at.entry(relation.natural_key()) {
+                at.insert(batch.relations.len());
+                batch.relations.push((p.origin.clone(), relation));
             }
-            relation_at.insert(relation.natural_key(), batch.relations.len());
-            batch.relations.push((p.origin.clone(), relation));
         }
     }
     for (p, link) in &links {
@@ -630,9 +632,9 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
             }
             // Two links that ownergraph reads as the same relation (say an Employment and a
             // Membership between the same two parties) become one, their notes joined.
-            match relation_at.get(&relation.natural_key()) {
-                Some(&i) => {
-                    let kept = &mut batch.relations[i].1;
+            match relation_at.entry(relation.natural_key()) {
+                hashbrown::hash_map::Entry::Occupied(at) => {
+                    let kept = &mut batch.relations[*at.get()].1;
                     if let Some(extra) = relation.notes.filter(|n| kept.notes.as_ref() != Some(n)) {
                         kept.notes = Some(match kept.notes.take() {
                             Some(n) => format!("{n}; {extra}"),
@@ -641,14 +643,14 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<(Batch, FtmSummary), 
                     }
                     kept.share = kept.share.or(relation.share);
                 }
-                None => {
-                    relation_at.insert(relation.natural_key(), batch.relations.len());
+                hashbrown::hash_map::Entry::Vacant(at) => {
+                    at.insert(batch.relations.len());
                     batch.relations.push((p.origin.clone(), relation));
                 }
             }
         }
     }
-    let mut listing_keys = std::collections::HashSet::new();
+    let mut listing_keys = hashbrown::HashSet::new();
     for p in &sanctions {
         for listing in to_listings(p, &dataset)? {
             if let Some(other) = unmodelled(&[&listing.entity]) {
