@@ -150,8 +150,9 @@ pub(super) struct Row {
     links: Vec<String>,
 }
 
-/// Entries of a current `sdn.csv` (about 15,000 in 2024), to size its tables once.
-const ENTRIES_HINT: usize = 16_384;
+/// Bytes per entry of a current `sdn.csv` (about 260 in 2024): its tables are sized once from
+/// the file's length, so a small file does not reserve room for a whole list.
+const BYTES_PER_ENTRY: u64 = 256;
 
 /// A field's text, `None` for empty or OFAC's `-0-`.
 pub(super) fn field(value: &str) -> Option<String> {
@@ -482,8 +483,9 @@ pub(super) struct Entries {
 impl Entries {
     /// Reads and checks every row of an `sdn.csv`; an ent_num used twice is an error.
     pub(super) fn read(path: &Path) -> Result<Entries, ImportError> {
-        let mut rows: Vec<Row> = Vec::with_capacity(ENTRIES_HINT);
-        let mut by_ent_num: HashMap<String, usize> = HashMap::with_capacity(ENTRIES_HINT);
+        let entries = std::fs::metadata(path).map_or(0, |m| (m.len() / BYTES_PER_ENTRY) as usize);
+        let mut rows: Vec<Row> = Vec::with_capacity(entries);
+        let mut by_ent_num: HashMap<String, usize> = HashMap::with_capacity(entries);
         read_records(path, "sdn.csv", &SDN_COLUMNS, |origin, record| {
             let row = read_row(origin, record)?;
             if let Some(&first) = by_ent_num.get(&row.ent_num) {
