@@ -122,6 +122,9 @@ pub struct Read {
     pub batch: Batch,
     /// The files read, for the checksum.
     pub files: Vec<PathBuf>,
+    /// The checksum of `files` when the reader made it from the bytes it read
+    /// ([`checksum_of`]), so they are not read again.
+    pub checksum: Option<String>,
     pub links: Option<LinkResolution>,
     pub skipped: std::collections::BTreeMap<String, u64>,
     pub published: Option<Date>,
@@ -132,6 +135,7 @@ impl Read {
         Read {
             batch,
             files,
+            checksum: None,
             links: None,
             skipped: Default::default(),
             published: None,
@@ -155,6 +159,7 @@ pub fn read_with_progress(
     let Read {
         mut batch,
         files,
+        checksum: made,
         links,
         skipped,
         published,
@@ -199,7 +204,10 @@ pub fn read_with_progress(
         dataset: batch.dataset.clone(),
         format: format.as_str().to_string(),
         path: path.display().to_string(),
-        checksum: checksum(&files)?,
+        checksum: match made {
+            Some(made) => made,
+            None => checksum(&files)?,
+        },
     };
     Ok(Prepared {
         batch,
@@ -218,12 +226,29 @@ pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
         let len = std::fs::metadata(file)
             .map_err(|e| ImportError::io(file, e))?
             .len();
-        hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-        hasher.update(len.to_le_bytes());
+        hash_file_head(&mut hasher, file, len);
         let mut handle = std::fs::File::open(file).map_err(|e| ImportError::io(file, e))?;
         std::io::copy(&mut handle, &mut hasher).map_err(|e| ImportError::io(file, e))?;
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(hasher))
+}
+
+/// [`checksum`] of the one file `path` whose bytes a reader holds in memory already.
+pub(crate) fn checksum_of(path: &Path, bytes: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hash_file_head(&mut hasher, path, bytes.len() as u64);
+    hasher.update(bytes);
+    hex(hasher)
+}
+
+/// What the checksum hashes of a file before its bytes: its name and length.
+fn hash_file_head(hasher: &mut Sha256, path: &Path, len: u64) {
+    hasher.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+    hasher.update(len.to_le_bytes());
+}
+
+fn hex(hasher: Sha256) -> String {
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `bytes` as text, or an error naming the line (counted from `first_line`) of the first byte
@@ -356,6 +381,17 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_checksum_of_bytes_in_memory_is_the_files_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list.xml");
+        let bytes = b"<list>\n  <entry/>\n</list>\n";
+        std::fs::write(&path, bytes).unwrap();
+        let from_file = super::checksum(std::slice::from_ref(&path)).unwrap();
+        assert_eq!(super::checksum_of(&path, bytes), from_file);
+        assert_ne!(super::checksum_of(&path, b"<list/>"), from_file);
+    }
+
     #[test]
     fn one_line_is_the_words_joined_by_one_space() {
         for text in [
