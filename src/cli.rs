@@ -1262,17 +1262,18 @@ fn apply_one(
     let report = store.apply_with(&batch, &record, mode);
     bar.finish_and_clear();
     let report = report?;
-    let elapsed = read_time + applying.elapsed();
+    let apply_time = applying.elapsed();
+    let elapsed = read_time + apply_time;
+    let done = if mode.dry_run { "checked" } else { "applied" };
     eprintln!(
-        "{}: {} entities, {} relations, {} listings of dataset {}, read in {:.2?}, {} in {:.2?} ({:.0} entities/s)",
+        "{}: {} entities, {} relations, {} listings of dataset {}, read in {:.2?}, {done} in {:.2?} ({:.0} entities/s read and {done})",
         path.display(),
         batch.entities.len(),
         batch.relations.len(),
         batch.listings.len(),
         batch.dataset,
         read_time,
-        if mode.dry_run { "checked" } else { "applied" },
-        elapsed,
+        apply_time,
         batch.entities.len() as f64 / elapsed.as_secs_f64().max(1e-9),
     );
     eprintln!(

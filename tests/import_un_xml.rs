@@ -379,3 +379,56 @@ fn a_directory_holding_the_un_list_is_recognised_for_bundling() {
     let found = import::bundled_datasets(&data).unwrap();
     assert!(found.contains(&(Format::UnXml, un_file())), "{found:?}");
 }
+
+/// A `{:.2?}` duration as the CLI prints it ("27.44ms", "1.20s", "950.00µs"), in seconds.
+fn seconds(text: &str) -> f64 {
+    let split = text.find(|c: char| c.is_alphabetic() || c == 'µ').unwrap();
+    let value: f64 = text[..split].parse().unwrap();
+    value
+        * match &text[split..] {
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "µs" => 1e-6,
+            "ns" => 1e-9,
+            unit => panic!("unknown unit {unit:?}"),
+        }
+}
+
+#[test]
+fn the_command_line_says_what_it_read_and_how_long_each_half_took() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("un.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ownergraph"))
+        .args(["import", "--db"])
+        .arg(&db)
+        .args(["--format", "un-xml"])
+        .arg(un_file())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("877 entities, 0 relations, 877 listings of dataset un-sc, read in "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("added 1754 (877 entities, 0 relations, 877 listings)")
+            && stderr.contains("as of 2025-04-19"),
+        "{stderr}"
+    );
+    // "read in R, applied in A (N entities/s read and applied)": the rate is over both halves.
+    let line = stderr.lines().find(|l| l.contains(", read in ")).unwrap();
+    let after = |label: &str| {
+        let from = line.find(label).unwrap() + label.len();
+        line[from..].split([',', ' ']).next().unwrap().to_string()
+    };
+    let (read, applied) = (seconds(&after("read in ")), seconds(&after("applied in ")));
+    let rate: f64 = after("(").parse().unwrap();
+    assert!(line.ends_with("entities/s read and applied)"), "{line}");
+    let implied = 877.0 / rate;
+    assert!(
+        (implied - (read + applied)).abs() <= 0.02 * (read + applied) + 1e-4,
+        "{line}: 877 / rate = {implied}s, read + applied = {}s",
+        read + applied
+    );
+}
