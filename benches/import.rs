@@ -60,6 +60,24 @@ fn source_records(format: Format, path: &Path) -> usize {
     }
 }
 
+/// The bytes of the files [`source_records`] counts records in: records of different formats
+/// differ in size by more than ten times (an SDN row about 260 bytes, a UN entry about 2.5 KB),
+/// so the bench gives the rate in bytes beside the rate in records.
+fn source_bytes(format: Format, path: &Path) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    match format {
+        Format::Csv => ["entities.csv", "relations.csv", "listings.csv"]
+            .iter()
+            .map(|f| size(&path.join(f)))
+            .sum(),
+        Format::OfacCsv => ["sdn.csv", "add.csv", "alt.csv"]
+            .iter()
+            .map(|f| size(&path.join(f)))
+            .sum(),
+        _ => size(path),
+    }
+}
+
 /// The shared OFAC CSV set without its one damaged `sdn.csv` row (an ent_num used twice,
 /// which the importer refuses; see tests/import_ofac_csv.rs): the first row of each ent_num.
 fn ofac_csv_set(into: &Path) -> PathBuf {
@@ -191,25 +209,26 @@ fn main() {
     ];
     // A shared machine's neighbours slow some runs: the fastest run says what the code does
     // when it has its cores, the median what a user may see.
-    println!("| source | format | records | entities, relations, listings | read + apply, median of {runs} (of which read) | records/s | fastest run, records/s |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| source | format | records | entities, relations, listings | read + apply, median of {runs} (of which read) | records/s | fastest run, records/s | MB/s |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (label, format, path) in &sources {
         if only.as_deref().is_some_and(|f| f != format.as_str()) {
             continue;
         }
         if !path.exists() {
             println!(
-                "| {label} | {} | missing: {} | | | | |",
+                "| {label} | {} | missing: {} | | | | | |",
                 format.as_str(),
                 path.display()
             );
             continue;
         }
         if let Err(e) = import::read(*format, path, None) {
-            println!("| {label} | {} | refused: {e} | | | | |", format.as_str());
+            println!("| {label} | {} | refused: {e} | | | | | |", format.as_str());
             continue;
         }
         let records = source_records(*format, path);
+        let bytes = source_bytes(*format, path);
         let mut times = Vec::with_capacity(runs);
         let mut read_times = Vec::with_capacity(runs);
         let mut counts = (0, 0, 0);
@@ -242,14 +261,15 @@ fn main() {
         let fastest = *times.iter().min().expect("a run");
         let took = median(times);
         println!(
-            "| {label} | {} | {records} | {}, {}, {} | {took:.2?} (read {:.2?}) | {:.0} | {fastest:.2?}, {:.0} |",
+            "| {label} | {} | {records} | {}, {}, {} | {took:.2?} (read {:.2?}) | {:.0} | {fastest:.2?}, {:.0} | {:.1} |",
             format.as_str(),
             counts.0,
             counts.1,
             counts.2,
             median(read_times),
             records as f64 / took.as_secs_f64(),
-            records as f64 / fastest.as_secs_f64()
+            records as f64 / fastest.as_secs_f64(),
+            bytes as f64 / 1e6 / took.as_secs_f64()
         );
     }
 
