@@ -486,11 +486,11 @@ impl Store {
             on: self.record_changes && !baseline && !mode.dry_run,
             rows: Vec::new(),
         };
-        let mut report = apply_in(&tx, batch, &mut recorder)?;
+        let (mut report, keys) = apply_in(&tx, batch, &mut recorder)?;
         // A dataset that held nothing before holds only what this batch brought: nothing of it
         // can be missing.
         if let Some(day) = mode.release.filter(|_| !baseline) {
-            end_missing(&tx, batch, day, &mut report, &mut recorder)?;
+            end_missing(&tx, batch, &keys, day, &mut report, &mut recorder)?;
         }
         if mode.dry_run {
             tx.rollback()?;
@@ -1023,6 +1023,22 @@ impl EntityColumns<'_> {
     }
 }
 
+/// The natural keys of a batch's relations and listings, in the batch's order: made once, on
+/// the core that makes the entities' columns, for both the writes and the end of a release.
+struct BatchKeys {
+    relations: Vec<String>,
+    listings: Vec<String>,
+}
+
+impl BatchKeys {
+    fn of(batch: &Batch) -> BatchKeys {
+        BatchKeys {
+            relations: batch.relations.iter().map(|(_, r)| r.natural_key()).collect(),
+            listings: batch.listings.iter().map(|(_, l)| l.natural_key()).collect(),
+        }
+    }
+}
+
 fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("plain vectors of strings always serialise")
 }
@@ -1032,7 +1048,11 @@ fn opt_str<T: ToString>(value: Option<T>) -> Option<String> {
 }
 
 /// The body of [`Store::apply`], inside its transaction.
-fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Recorder) -> Result<ApplyReport> {
+fn apply_in(
+    tx: &Transaction<'_>,
+    batch: &Batch,
+    recorder: &mut releases::Recorder,
+) -> Result<(ApplyReport, BatchKeys)> {
     let mut report = ApplyReport::default();
     // When changes are recorded, what the updates of this transaction change (an entity's
     // name, aliases or identifiers; a listing or relation held again after a release ended
@@ -1066,15 +1086,19 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
     let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
     // The rows' JSON columns and normalised names are made on a second core, a chunk ahead of
     // the writes: on two cores the import's SQLite work no longer waits for them.
-    std::thread::scope(|scope| -> Result<()> {
+    // Then, while the writer ends the entities, the same core makes the natural keys of the
+    // batch's relations and listings.
+    let keys = std::thread::scope(|scope| -> Result<BatchKeys> {
         let (send, made) = std::sync::mpsc::sync_channel::<Vec<EntityColumns<'_>>>(4);
-        scope.spawn(move || {
+        let keys = scope.spawn(move || {
             for chunk in batch.entities.chunks(COLUMNS_CHUNK) {
                 let columns = chunk.iter().map(|(_, e)| EntityColumns::of(e)).collect();
                 if send.send(columns).is_err() {
-                    return; // the writer stopped at a problem
+                    return None; // the writer stopped at a problem
                 }
             }
+            drop(send);
+            Some(BatchKeys::of(batch))
         });
         let mut made = made.iter().flatten();
         for (_, e) in &batch.entities {
@@ -1125,7 +1149,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
             };
             eids.insert(e.id.as_str(), eid);
         }
-        Ok(())
+        let keys = keys.join().expect("making columns and keys does not panic");
+        Ok(keys.unwrap_or_else(|| BatchKeys::of(batch)))
     })?;
     search::index_batch(tx, wrote_names, &changed_entities)?;
     if recorder.on {
@@ -1173,10 +1198,9 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         [&batch.dataset],
         |row| row.get(0),
     )?;
-    for (origin, r) in &batch.relations {
+    for ((origin, r), key) in batch.relations.iter().zip(&keys.relations) {
         let source = resolve(origin, "source", &r.source)?;
         let target = resolve(origin, "target", &r.target)?;
-        let key = r.natural_key();
         let share_lo = r.share.map(|s| s.lo.0 as i64);
         let share_hi = r.share.map(|s| s.hi.0 as i64);
         let mut insert = || {
@@ -1254,9 +1278,8 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
         [&batch.dataset],
         |row| row.get(0),
     )?;
-    for (origin, l) in &batch.listings {
+    for ((origin, l), key) in batch.listings.iter().zip(&keys.listings) {
         let entity = resolve(origin, "entity", &l.entity)?;
-        let key = l.natural_key();
         let mut insert = || {
             insert_listing.execute(params![
                 batch.dataset,
@@ -1309,7 +1332,7 @@ fn apply_in(tx: &Transaction<'_>, batch: &Batch, recorder: &mut releases::Record
     if recorder.on {
         releases::reopened(tx, recorder)?;
     }
-    Ok(report)
+    Ok((report, keys))
 }
 
 /// Records what an update of an existing entity changed that a reader of the list follows:
@@ -1375,13 +1398,14 @@ fn inserted(attempt: rusqlite::Result<usize>) -> Result<bool> {
 fn end_missing(
     tx: &Transaction<'_>,
     batch: &Batch,
+    keys: &BatchKeys,
     day: Date,
     report: &mut ApplyReport,
     recorder: &mut releases::Recorder,
 ) -> Result<()> {
     let day = day.to_string();
-    let relation_keys: HashSet<String> = batch.relations.iter().map(|(_, r)| r.natural_key()).collect();
-    let listing_keys: HashSet<String> = batch.listings.iter().map(|(_, l)| l.natural_key()).collect();
+    let relation_keys: HashSet<&str> = keys.relations.iter().map(String::as_str).collect();
+    let listing_keys: HashSet<&str> = keys.listings.iter().map(String::as_str).collect();
     // Entities whose facts ended, for the record: those the release no longer holds at all
     // were removed from it.
     let mut touched: Vec<i64> = Vec::new();
