@@ -194,3 +194,78 @@ async fn malformed_paths_and_queries_are_4xx_not_5xx() {
         assert!((400..500).contains(&status), "{path}: {status}");
     }
 }
+
+/// A dataset whose ids hold characters a URL gives a meaning (`&`, `+`) or must encode (é):
+/// `a&b` owns 60% of `c+d`, which owns `é-1`.
+fn awkward_ids_engine() -> (tempfile::TempDir, ownergraph::engine::Engine) {
+    let (dir, engine) = common::empty_engine();
+    let data = dir.path().join("awkward");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("entities.csv"),
+        "id,name,kind,country,aliases,notes,confidence,source\n\
+         a&b,Alpha And Beta Holdings,Company,CN,,,H,\n\
+         c+d,Charlie Plus Delta Ltd,Company,CN,,,H,\n\
+         é-1,Écho Trading,Company,FR,,,H,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("relations.csv"),
+        "source,target,kind,share_percent,start_date,end_date,notes,confidence,evidence\n\
+         a&b,c+d,owns,60,,,,H,\n\
+         c+d,é-1,owns,100,,,,H,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("listings.csv"),
+        "entity,list,authority,program,start_date,end_date,citation,license_requirement,license_review_policy,confidence\n",
+    )
+    .unwrap();
+    common::import_into(&engine, Format::Csv, &data);
+    (dir, engine)
+}
+
+#[actix_web::test]
+async fn links_carry_ids_percent_encoded_and_lead_to_their_entities() {
+    let (_dir, engine) = awkward_ids_engine();
+    let app = test::init_service(ownergraph::web::app(web::Data::new(engine))).await;
+    let get = |path: &str| test::TestRequest::get().uri(path).to_request();
+    let body = |resp| async { String::from_utf8(test::read_body(resp).await.to_vec()).unwrap() };
+
+    let resp = test::call_service(&app, get("/entities/a%26b")).await;
+    assert_eq!(resp.status(), 200);
+    let html = body(resp).await;
+    assert!(html.contains("Alpha And Beta Holdings"), "{html}");
+    for link in [
+        r#"href="/entities/c%2Bd""#,
+        r#"href="/paths?from=a%26b""#,
+        r#"href="/entities/a%26b/graph""#,
+        r#"href="/entities/a%26b/exposure""#,
+    ] {
+        assert!(html.contains(link), "{link} missing");
+    }
+    assert!(!html.contains("/paths?from=a&"), "an id cut at its & in a query");
+
+    // Every link followed: the owned company, the paths between the two, the graph.
+    let resp = test::call_service(&app, get("/entities/c%2Bd")).await;
+    assert_eq!(resp.status(), 200);
+    let html = body(resp).await;
+    assert!(html.contains("Charlie Plus Delta Ltd"));
+    assert!(
+        html.contains(r#"href="/entities/%C3%A9-1""#),
+        "the non-ASCII id is encoded"
+    );
+    let resp = test::call_service(&app, get("/entities/%C3%A9-1")).await;
+    assert_eq!(resp.status(), 200);
+    assert!(body(resp).await.contains("Écho Trading"));
+    let resp = test::call_service(&app, get("/paths?from=a%26b&to=%C3%A9-1")).await;
+    assert_eq!(resp.status(), 200);
+    let html = body(resp).await;
+    assert!(
+        html.contains(r#"href="/entities/c%2Bd""#) && html.contains(r#"href="/entities/%C3%A9-1""#),
+        "the path a&b → c+d → é-1 is found and linked: {html}"
+    );
+    let resp = test::call_service(&app, get("/entities/a%26b/graph")).await;
+    assert_eq!(resp.status(), 200);
+    assert!(body(resp).await.contains(r#"href="/entities/c%2Bd""#));
+}

@@ -238,7 +238,7 @@ pub async fn atom(
                         c.list.as_deref().map(|l| format!("{l}: ")).unwrap_or_default(),
                         c.change.label()
                     ),
-                    href: Some(format!("{base}/entities/{}", c.entity_id)),
+                    href: Some(format!("{base}{}", super::entity_path(&c.entity_id))),
                     text: c.entity_name.clone(),
                     suffix: format!(" {}", releases::detail(c)),
                 })

@@ -32,7 +32,10 @@ fn done(format: Format, change: Change, entity: &str) -> HttpResponse {
     match format {
         Format::Json => HttpResponse::Created().json(change),
         Format::Html => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/entities/{entity}#history")))
+            .insert_header((
+                header::LOCATION,
+                format!("{}#history", super::entity_path(entity)),
+            ))
             .finish(),
     }
 }

@@ -544,10 +544,8 @@ mod tests {
             svg.contains("Smith &#38; &#60;Sons&#62; &#34;Ltd&#34; &#39;quoted&#39;"),
             "{svg}"
         );
-        assert!(
-            svg.contains(r#"href="/entities/x&#34;&#62;&#60;script&#62;""#),
-            "{svg}"
-        );
+        // The id is one percent-encoded path segment of its link.
+        assert!(svg.contains(r#"href="/entities/x%22%3E%3Cscript%3E""#), "{svg}");
         assert!(svg.contains(&format!("{}…", "A".repeat(LABEL_CHARS - 1))));
         assert!(svg.contains(r#"class="node listed start""#));
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));

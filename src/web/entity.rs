@@ -280,10 +280,10 @@ fn entity_href(id: &str, as_of: Option<Date>, mut pairs: Vec<(&str, String)>) ->
         pairs.insert(0, ("as_of", day.to_string()));
     }
     if pairs.is_empty() {
-        return format!("/entities/{id}");
+        return super::entity_path(id);
     }
     let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
-    format!("/entities/{id}?{query}")
+    format!("{}?{query}", super::entity_path(id))
 }
 
 /// Most pages of the timeline the URL may ask for.

@@ -127,7 +127,7 @@ pub async fn pick(
             }
         };
         Ok(match id {
-            Some(id) => format!("/entities/{}/exposure?{state}", urlencoding(&id)),
+            Some(id) => format!("{}/exposure?{state}", super::entity_path(&id)),
             None => format!(
                 "/search?{}",
                 serde_urlencoded::to_string([("q", typed)]).expect("encodes")
@@ -138,10 +138,4 @@ pub async fn pick(
     Ok(HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, to))
         .finish())
-}
-
-/// An id as one path segment.
-fn urlencoding(id: &str) -> String {
-    let encoded = serde_urlencoded::to_string([("", id)]).expect("encodes");
-    encoded[1..].replace('+', "%20")
 }

@@ -175,8 +175,10 @@ pub fn neighbourhood_view(
             let direction = if g.via_is_source { "out" } else { "in" };
             GroupView {
                 href: format!(
-                    "/entities/{}?group={}-{direction}#group-{}-{direction}",
-                    via.id, g.kind, g.kind
+                    "{}?group={}-{direction}#group-{}-{direction}",
+                    super::entity_path(&via.id),
+                    g.kind,
+                    g.kind
                 ),
                 via: via.id.to_string(),
                 via_name: via.name.to_string(),
@@ -483,7 +485,7 @@ pub async fn graph(
             }
             pairs.push(("page", page.to_string()));
             let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
-            format!("/entities/{}/graph?{query}", id.as_str())
+            format!("{}/graph?{query}", super::entity_path(id.as_str()))
         };
         let entity = view.nodes[0].clone();
         Ok(GraphPage {

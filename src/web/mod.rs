@@ -46,6 +46,15 @@ use askama::Template;
 use serde::Serialize;
 use std::future::{ready, Ready};
 
+/// The path of an entity's page, `/entities/<id>`, its id percent-encoded as one segment: ids
+/// are the sources' own and may hold `&`, `+` or letters outside ASCII. The templates' links do
+/// the same with askama's `urlencode`.
+pub(crate) fn entity_path(id: &str) -> String {
+    let encoded = serde_urlencoded::to_string([("", id)]).expect("a string always encodes");
+    // `=value`, with spaces as `+`, which a path does not decode.
+    format!("/entities/{}", encoded[1..].replace('+', "%20"))
+}
+
 /// How a response is wanted: a web page or its JSON twin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

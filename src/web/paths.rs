@@ -221,15 +221,7 @@ fn graph_href(snapshot: &Snapshot, path: &crate::paths::Path, kinds: KindSet) ->
     }
     pairs.push(("path", ids.join(",")));
     let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
-    let start: String = url_path_segment(ids[0]);
-    format!("/entities/{start}/graph?{query}")
-}
-
-/// An id as one segment of a URL path.
-fn url_path_segment(id: &str) -> String {
-    let encoded = serde_urlencoded::to_string([("", id)]).expect("a string always encodes");
-    // `=value`, with spaces as `+`, which a path does not decode.
-    encoded[1..].replace('+', "%20")
+    format!("{}/graph?{query}", super::entity_path(ids[0]))
 }
 
 fn path_view(

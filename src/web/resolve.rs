@@ -256,7 +256,7 @@ pub async fn judge(
             let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
                 form.back.clone()
             } else {
-                format!("/entities/{}", row.left_id)
+                super::entity_path(&row.left_id)
             };
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, back))

@@ -52,7 +52,7 @@ fn exposure_href(id: &str, regime: RegimeId, as_of: Option<Date>) -> String {
         pairs.push(("as_of", day.to_string()));
     }
     let query = serde_urlencoded::to_string(&pairs).expect("string pairs always encode");
-    format!("/entities/{id}/exposure?{query}")
+    format!("{}/exposure?{query}", super::entity_path(id))
 }
 
 fn badges(lists: &[String]) -> Vec<Badge> {
@@ -189,7 +189,7 @@ pub async fn match_page(
                 .map(|c| CandidateView {
                     is_match: c.score >= DEFAULT_THRESHOLD,
                     badges: badges(&c.lists),
-                    href: format!("/entities/{}", c.id),
+                    href: super::entity_path(&c.id),
                     exposure_href: exposure_href(&c.id, RegimeId::Ofac, None),
                     candidate: c,
                 })

@@ -379,7 +379,7 @@ fn atom(format: Format, req: &HttpRequest, engine: &Engine, name: &str) -> Resul
                 .enumerate()
                 .map(|(i, step)| Item {
                     prefix: if i == 0 { String::new() } else { "owned by ".into() },
-                    href: Some(format!("{base}/entities/{}", step.id)),
+                    href: Some(format!("{base}{}", super::entity_path(&step.id))),
                     text: step.name.clone(),
                     suffix: if step.lists.is_empty() {
                         String::new()
