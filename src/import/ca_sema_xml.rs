@@ -478,7 +478,7 @@ fn apply_dates(entity: &mut Entity, dates: Dates, text: &str, notes: &mut Vec<St
 /// Reads Canada's SEMA list at `path` into a batch, one record's tree at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     let mut skipped = BTreeMap::new();
-    let (batch, document) = xml::read_entries(
+    let (batch, _) = xml::read_entries(
         path,
         (ROOT, FORMAT, &["record"]),
         DATASET,
@@ -499,7 +499,6 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     )?;
     Ok(Read {
         skipped,
-        checksum: Some(document.checksum),
         ..Read::new(batch, vec![path.to_path_buf()])
     })
 }

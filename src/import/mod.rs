@@ -122,9 +122,6 @@ pub struct Read {
     pub batch: Batch,
     /// The files read, for the checksum.
     pub files: Vec<PathBuf>,
-    /// The checksum of `files` when the reader made it from the bytes it read
-    /// ([`checksum_of`]), so they are not read again.
-    pub checksum: Option<String>,
     pub links: Option<LinkResolution>,
     pub skipped: std::collections::BTreeMap<String, u64>,
     pub published: Option<Date>,
@@ -135,7 +132,6 @@ impl Read {
         Read {
             batch,
             files,
-            checksum: None,
             links: None,
             skipped: Default::default(),
             published: None,
@@ -156,9 +152,9 @@ pub fn read_with_progress(
     dataset: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> Result<Prepared, ImportError> {
-    // A file a format reads as a stream is hashed on the other core meanwhile (the XML
-    // readers hash the bytes they hold; a CSV directory's files are known once it is read).
-    let hashed_beside = matches!(format, Format::OfacSdn | Format::Ftm | Format::Bods);
+    // A format that reads the one file `path` has it hashed on the other core meanwhile (a
+    // CSV directory's or OFAC CSV set's files are known once they are read).
+    let hashed_beside = !matches!(format, Format::Csv | Format::OfacCsv);
     let (read, beside) = std::thread::scope(|scope| {
         let beside = hashed_beside.then(|| scope.spawn(|| checksum(&[path.to_path_buf()])));
         let read = read_format(format, path, progress);
@@ -170,7 +166,6 @@ pub fn read_with_progress(
     let Read {
         mut batch,
         files,
-        checksum: made,
         links,
         skipped,
         published,
@@ -191,10 +186,9 @@ pub fn read_with_progress(
         dataset: batch.dataset.clone(),
         format: format.as_str().to_string(),
         path: path.display().to_string(),
-        checksum: match (made, beside) {
-            (Some(made), _) => made,
-            (None, Some(beside)) => beside?,
-            (None, None) => checksum(&files)?,
+        checksum: match beside {
+            Some(beside) => beside?,
+            None => checksum(&files)?,
         },
     };
     Ok(Prepared {
@@ -243,29 +237,12 @@ pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
         let len = std::fs::metadata(file)
             .map_err(|e| ImportError::io(file, e))?
             .len();
-        hash_file_head(&mut hasher, file, len);
+        hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update(len.to_le_bytes());
         let mut handle = std::fs::File::open(file).map_err(|e| ImportError::io(file, e))?;
         std::io::copy(&mut handle, &mut hasher).map_err(|e| ImportError::io(file, e))?;
     }
-    Ok(hex(hasher))
-}
-
-/// [`checksum`] of the one file `path` whose bytes a reader holds in memory already.
-pub(crate) fn checksum_of(path: &Path, bytes: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    hash_file_head(&mut hasher, path, bytes.len() as u64);
-    hasher.update(bytes);
-    hex(hasher)
-}
-
-/// What the checksum hashes of a file before its bytes: its name and length.
-fn hash_file_head(hasher: &mut Sha256, path: &Path, len: u64) {
-    hasher.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-    hasher.update(len.to_le_bytes());
-}
-
-fn hex(hasher: Sha256) -> String {
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `bytes` as text, or an error naming the line (counted from `first_line`) of the first byte
@@ -399,36 +376,40 @@ pub fn bundled_datasets(data_dir: &Path) -> Result<Vec<(Format, PathBuf)>, Impor
 #[cfg(test)]
 mod tests {
     #[test]
-    fn a_checksum_of_bytes_in_memory_is_the_files_checksum() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("list.xml");
-        let bytes = b"<list>\n  <entry/>\n</list>\n";
-        std::fs::write(&path, bytes).unwrap();
-        let from_file = super::checksum(std::slice::from_ref(&path)).unwrap();
-        assert_eq!(super::checksum_of(&path, bytes), from_file);
-        assert_ne!(super::checksum_of(&path, b"<list/>"), from_file);
-    }
-
-    #[test]
     fn a_file_hashed_beside_its_read_has_the_files_checksum() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("people.ftm.json");
-        std::fs::write(
-            &path,
-            "{\"id\":\"p1\",\"schema\":\"Person\",\"properties\":{\"name\":[\"Ann\"]}}\n",
-        )
-        .unwrap();
-        let prepared = super::read(super::Format::Ftm, &path, None).unwrap();
-        assert_eq!(prepared.batch.entities.len(), 1);
-        assert_eq!(
-            prepared.record.checksum,
-            super::checksum(std::slice::from_ref(&path)).unwrap()
-        );
-        std::fs::remove_file(&path).unwrap();
-        assert!(matches!(
-            super::read(super::Format::Ftm, &path, None),
-            Err(super::ImportError::Io { .. })
-        ));
+        for (format, name, text) in [
+            (
+                super::Format::Ftm,
+                "people.ftm.json",
+                "{\"id\":\"p1\",\"schema\":\"Person\",\"properties\":{\"name\":[\"Ann\"]}}\n",
+            ),
+            (
+                super::Format::UnXml,
+                "un.xml",
+                "<CONSOLIDATED_LIST dateGenerated=\"2025-04-19T23:00:04.625Z\"><INDIVIDUALS><INDIVIDUAL>\
+                 <FIRST_NAME>A</FIRST_NAME><UN_LIST_TYPE>Taliban</UN_LIST_TYPE>\
+                 <REFERENCE_NUMBER>TAi.999</REFERENCE_NUMBER></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let prepared = super::read(format, &path, None).unwrap();
+            assert_eq!(prepared.batch.entities.len(), 1, "{name}");
+            assert_eq!(
+                prepared.record.checksum,
+                super::checksum(std::slice::from_ref(&path)).unwrap(),
+                "{name}"
+            );
+            std::fs::remove_file(&path).unwrap();
+            assert!(
+                matches!(
+                    super::read(format, &path, None),
+                    Err(super::ImportError::Io { .. })
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -584,7 +584,7 @@ fn generated_on(file: &Arc<str>, root: &Element) -> Result<Option<Date>, InputEr
 /// Reads the UN consolidated list at `path` into a batch, one record's tree at a time.
 pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     let mut skipped = BTreeMap::new();
-    let (batch, document) = xml::read_entries(
+    let (batch, root) = xml::read_entries(
         path,
         (ROOT, FORMAT, &["INDIVIDUAL", "ENTITY"]),
         DATASET,
@@ -599,11 +599,10 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
         },
     )?;
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let published = generated_on(&file, &document.root)?;
+    let published = generated_on(&file, &root)?;
     Ok(Read {
         skipped,
         published,
-        checksum: Some(document.checksum),
         ..Read::new(batch, vec![path.to_path_buf()])
     })
 }

@@ -131,54 +131,29 @@ impl Spare {
     }
 }
 
-/// A file read by [`read_records`]: its root element with its attributes (its children are the
-/// records' ancestors' other elements, not the records) and the file's checksum
-/// ([`super::checksum_of`]).
-pub struct Document {
-    pub root: Element,
-    pub checksum: String,
-}
-
 /// Reads `path`, whose root element must be `root` (else an error naming the root expected
 /// for `format`), and calls `record` with each element named in `records` at any depth, whole.
+/// Returns the root element with its attributes (its children are the records' ancestors'
+/// other elements, not the records).
 ///
 /// The file is read into memory whole (lists are a few megabytes) and parsed in place; the
-/// records' trees reuse the elements of the records before them. Its checksum is made from the
-/// same bytes on another core while it is parsed.
+/// records' trees reuse the elements of the records before them.
 pub fn read_records(
     path: &Path,
     root: &str,
     format: &str,
     records: &[&str],
     progress: &dyn Fn(u64),
-    record: impl FnMut(&Element) -> Result<(), InputError>,
-) -> Result<Document, ImportError> {
-    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
-    std::thread::scope(|scope| {
-        let checksum = scope.spawn(|| super::checksum_of(path, &bytes));
-        let root = parse(path, &bytes, (root, format, records), progress, record)?;
-        Ok(Document {
-            root,
-            checksum: checksum.join().expect("the checksum thread does not panic"),
-        })
-    })
-}
-
-/// The parse of [`read_records`]: returns the root element.
-fn parse(
-    path: &Path,
-    bytes: &[u8],
-    (root, format, records): (&str, &str, &[&str]),
-    progress: &dyn Fn(u64),
     mut record: impl FnMut(&Element) -> Result<(), InputError>,
 ) -> Result<Element, ImportError> {
     let file: Arc<str> = Arc::from(path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
     let lines = RefCell::new(Lines {
-        bytes,
+        bytes: &bytes,
         offset: 0,
         line: 1,
     });
-    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
     reader.config_mut().expand_empty_elements = false;
     let error_at = |offset: u64, field: &str, message: String| {
         let line = lines.borrow_mut().line_of(offset);
@@ -342,8 +317,7 @@ fn parse(
 
 /// Reads a list whose every record is one listed party (the UN list, Canada's list): `entry`
 /// maps a record to its entity and listing; an id given by two records is refused by
-/// `duplicate(file, record, entity, listing, line of the first)`. Returns the batch of `dataset`
-/// and the document.
+/// `duplicate(file, record, entity, listing, line of the first)`. Returns the batch of `dataset` and the root.
 pub fn read_entries(
     path: &Path,
     (root, format, records): (&str, &str, &[&str]),
@@ -351,14 +325,14 @@ pub fn read_entries(
     progress: &dyn Fn(u64),
     mut entry: impl FnMut(&Arc<str>, &Element) -> Result<(Entity, Listing), InputError>,
     duplicate: impl Fn(&Arc<str>, &Element, &Entity, &Listing, u64) -> InputError,
-) -> Result<(Batch, Document), ImportError> {
+) -> Result<(Batch, Element), ImportError> {
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut batch = Batch {
         dataset: dataset.to_string(),
         ..Batch::default()
     };
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let document = read_records(path, root, format, records, progress, |record| {
+    let root = read_records(path, root, format, records, progress, |record| {
         let (entity, listing) = entry(&file, record)?;
         let origin = record.origin(&file);
         if let Some(first) = seen.insert(entity.id.clone(), origin.line) {
@@ -368,7 +342,7 @@ pub fn read_entries(
         batch.entities.push((origin, entity));
         Ok(())
     })?;
-    Ok((batch, document))
+    Ok((batch, root))
 }
 
 #[cfg(test)]
@@ -380,12 +354,11 @@ mod tests {
         let path = dir.path().join("list.xml");
         std::fs::write(&path, xml).unwrap();
         let mut out = Vec::new();
-        let document = read_records(&path, "list", "test XML", records, &|_| {}, |e| {
+        let root = read_records(&path, "list", "test XML", records, &|_| {}, |e| {
             out.push(e.clone());
             Ok(())
         })?;
-        assert_eq!(document.checksum, crate::import::checksum(&[path]).unwrap());
-        Ok((document.root, out))
+        Ok((root, out))
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
     let mut header = Header::default();
-    let document = xml::read_records(
+    xml::read_records(
         path,
         ROOT,
         FORMAT,
@@ -144,7 +144,6 @@ pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Read, ImportError> {
         links: Some(links),
         skipped,
         published: header.published,
-        checksum: Some(document.checksum),
         ..Read::new(batch, vec![path.to_path_buf()])
     })
 }
