@@ -254,7 +254,7 @@ fn an_older_database_gets_its_index_on_open() {
         &path,
         "DROP TABLE webhook_deliveries; DROP TABLE alerts; DROP TABLE watchlist_status;
          DROP TABLE watchlist_rows; DROP TABLE watchlists;
-         DROP TABLE search_names; DROP TABLE search_state;
+         DROP TABLE entity_names; DROP TABLE search_state;
          DROP TABLE annotations; DROP TABLE changes; DROP TABLE login_failures;
          DROP TABLE sessions; DROP TABLE users; DROP TABLE judgements; DROP TABLE xref_candidates;
          DROP TABLE investigations; DROP TABLE release_changes; DROP TABLE screenings;
@@ -274,6 +274,85 @@ fn an_older_database_gets_its_index_on_open() {
         vec!["xuar-psb"]
     );
     assert_trigram_counts_match_the_names(&engine);
+    drop(dir);
+}
+
+/// Schema 16 keeps an entity's names as one row (`entity_names`); a version 15 database held a
+/// `search_names` row per name. On open the rows are written again from the entities: the same
+/// rows an import writes, and search answers as before.
+#[test]
+fn a_version_15_database_gets_one_names_row_per_entity_on_open() {
+    let (dir, engine) = common::entity_list();
+    let path = engine.path().to_path_buf();
+    let asked = ["Xinjiang Public Security Department", "海康威视", "dahua"];
+    let before: Vec<Vec<String>> = asked.iter().map(|q| first_ids(&engine, q, 3)).collect();
+    drop(engine);
+    let rows = |path: &std::path::Path| -> Vec<(i64, String)> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT entity_eid, names FROM entity_names ORDER BY entity_eid")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let imported = rows(&path);
+    raw_execute(
+        &path,
+        "DROP TABLE entity_names;
+         CREATE TABLE search_names (nid INTEGER PRIMARY KEY,
+             entity_eid INTEGER NOT NULL REFERENCES entities(eid),
+             is_alias INTEGER NOT NULL, name TEXT NOT NULL, norm TEXT NOT NULL);
+         CREATE INDEX search_names_entity ON search_names(entity_eid);
+         INSERT INTO search_names (entity_eid, is_alias, name, norm)
+             SELECT eid, 0, name, lower(name) FROM entities;
+         PRAGMA user_version = 15;",
+    )
+    .unwrap();
+    let engine = Engine::open(&path).expect("migrates");
+    let after: Vec<Vec<String>> = asked.iter().map(|q| first_ids(&engine, q, 3)).collect();
+    assert_eq!(after, before);
+    assert_eq!(before[1][0], "hikvision");
+    drop(engine);
+
+    let rebuilt = rows(&path);
+    assert_eq!(
+        rebuilt, imported,
+        "the rows written on open are the rows an import writes"
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (entities, old_tables): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM entities),
+                    (SELECT count(*) FROM sqlite_master WHERE name = 'search_names')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((rebuilt.len() as i64, old_tables), (entities, 0));
+    // Each row: [is_alias, name as given, normalised], the entity's own name first.
+    let hikvision: (String, Vec<String>) = conn
+        .query_row(
+            "SELECT name, aliases FROM entities WHERE id = 'hikvision'",
+            [],
+            |r| Ok((r.get(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())),
+        )
+        .unwrap();
+    let packed: Vec<(u8, String, String)> = conn
+        .query_row(
+            "SELECT names FROM entity_names JOIN entities ON eid = entity_eid WHERE id = 'hikvision'",
+            [],
+            |r| Ok(serde_json::from_str(&r.get::<_, String>(0)?).unwrap()),
+        )
+        .unwrap();
+    assert_eq!(packed[0].0, 0);
+    assert_eq!(packed[0].1, hikvision.0);
+    assert_eq!(packed[0].2, search::normalise(&hikvision.0));
+    assert!(
+        packed.len() > 1
+            && packed[1..]
+                .iter()
+                .all(|(is_alias, name, _)| *is_alias == 1 && hikvision.1.contains(name))
+    );
     drop(dir);
 }
 

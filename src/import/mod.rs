@@ -429,6 +429,12 @@ mod tests {
             "AL\u{3000} QAIDA",
             "ИВАН  ПЕТРОВ",
             "\r\n  a  b\r\n",
+            "a b  c",
+            "A\x01B",
+            "\x1cA\x1f",
+            "~\x7f~",
+            "a \u{85}b",
+            "a\u{2028}b ",
         ] {
             let words: Vec<&str> = text.split_whitespace().collect();
             assert_eq!(super::one_line(text), words.join(" "), "{text:?}");

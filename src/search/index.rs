@@ -1,5 +1,5 @@
 //! The trigram index that name search looks candidates up in, held in memory and built from
-//! the store's `search_names` rows (each name normalised once, when it is written).
+//! the store's `entity_names` rows (each name normalised once, when it is written).
 //!
 //! Why in memory and not in SQLite: an FTS5 trigram index and its trigram counts were most of
 //! every import's cost (54–74% of an apply), where building these postings from the rows takes
@@ -26,7 +26,7 @@ struct IndexedEntity {
     lists: Vec<u32>,
 }
 
-/// A name or alias of an entity, in the store's order of names (`nid`).
+/// A name or alias of an entity, in the store's order: by entity, then the entity's own order.
 struct IndexedName {
     entity: u32,
     /// Characters of the normalised form: shorter names come first among equal matches.

@@ -5,7 +5,7 @@
 //! [`super::rank`] answers a whole query well but reads up to 1,000 names from SQLite (tens of
 //! milliseconds at 1M names); a suggestion is asked at every key press and needs only the best
 //! few, so it binary-searches the sorted word starts of the same normalised names (the store's
-//! `search_names`, normalised by [`super::normalise`]) and reads at most [`SCAN`] of them.
+//! `entity_names`, normalised by [`super::normalise`]) and reads at most [`SCAN`] of them.
 //! No SQL, no HTTP.
 
 use super::normalise::{is_cjk, normalise};

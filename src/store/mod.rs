@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (13, include_str!("migrations/013_watchlist_records.sql")),
     (14, include_str!("migrations/014_names_without_norm_index.sql")),
     (15, include_str!("migrations/015_search_index_in_memory.sql")),
+    (16, include_str!("migrations/016_entity_names.sql")),
 ];
 
 /// How much of the file each read connection maps (address space, not memory).
@@ -999,18 +1000,19 @@ fn listing_from_row(row: &Row<'_>, i: usize) -> Result<Listing> {
 const COLUMNS_CHUNK: usize = 256;
 
 /// An entity's columns that take work to make: its JSON texts and its search names.
-struct EntityColumns<'a> {
+struct EntityColumns {
     aliases: String,
     countries: String,
     identifiers: String,
     addresses: String,
     properties: String,
     confidence: Option<String>,
-    names: Vec<search::SearchName<'a>>,
+    /// The entity's `entity_names` row, when it has any name to search by.
+    names: Option<String>,
 }
 
-impl EntityColumns<'_> {
-    fn of(e: &Entity) -> EntityColumns<'_> {
+impl EntityColumns {
+    fn of(e: &Entity) -> EntityColumns {
         EntityColumns {
             aliases: json(&e.aliases),
             countries: json(&e.countries),
@@ -1018,7 +1020,7 @@ impl EntityColumns<'_> {
             addresses: json(&e.addresses),
             properties: json(&e.properties),
             confidence: opt_str(e.confidence),
-            names: search::names_of(e),
+            names: search::packed_names(e),
         }
     }
 }
@@ -1089,7 +1091,7 @@ fn apply_in(
     // Then, while the writer ends the entities, the same core makes the natural keys of the
     // batch's relations and listings.
     let keys = std::thread::scope(|scope| -> Result<BatchKeys> {
-        let (send, made) = std::sync::mpsc::sync_channel::<Vec<EntityColumns<'_>>>(4);
+        let (send, made) = std::sync::mpsc::sync_channel::<Vec<EntityColumns>>(4);
         let keys = scope.spawn(move || {
             for chunk in batch.entities.chunks(COLUMNS_CHUNK) {
                 let columns = chunk.iter().map(|(_, e)| EntityColumns::of(e)).collect();
@@ -1123,7 +1125,7 @@ fn apply_in(
             if first_entities && insert_entity.execute(values).is_ok() {
                 report.entities_added += 1;
                 let eid = tx.last_insert_rowid();
-                wrote_names |= search::insert_names(tx, eid, &columns.names)?;
+                wrote_names |= search::insert_names(tx, eid, columns.names.as_deref())?;
                 recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                 eids.insert(e.id.as_str(), eid);
                 continue;
@@ -1142,7 +1144,7 @@ fn apply_in(
                     insert_entity.execute(values)?;
                     report.entities_added += 1;
                     let eid = tx.last_insert_rowid();
-                    wrote_names |= search::insert_names(tx, eid, &columns.names)?;
+                    wrote_names |= search::insert_names(tx, eid, columns.names.as_deref())?;
                     recorder.push(releases::Pending::entity(ChangeKind::EntityAdded, eid));
                     eid
                 }

@@ -1,11 +1,17 @@
-//! The store's half of name search: the rows of `search_names` (every name and alias of an
-//! entity, normalised once, when it is written) and the generation that moves when they do;
+//! The store's half of name search: an entity's `entity_names` row (every name and alias of
+//! it, normalised once, when it is written) and the generation that moves when they do;
 //! [`crate::search::SearchIndex`] indexes them in memory.
+//!
+//! One row per entity, not per name: an import writes one row and no index entry for an
+//! entity's names (the UN list's 877 entries have 3,869), and the rows are only ever read
+//! whole, to build the in-memory indexes, or replaced whole, when an entity changes.
 
-use super::{json_column, parse_column, Result, Store};
+use super::{json_column, parse_column, Result, Store, StoreError};
 use crate::model::{Entity, Schema};
 use crate::search::normalise::{normalise, NORMALISER_VERSION};
 use rusqlite::{params, Transaction};
+use serde::Deserialize;
+use std::borrow::Cow;
 
 /// A name or alias that matched a lookup, with the facts about its entity that ranking,
 /// filters and facets need.
@@ -51,9 +57,10 @@ impl Store {
     }
 
     /// Hands over everything the search index is built from, row by row (nothing held twice):
-    /// every entity that has names, every (entity, list) of a listing, every name in `nid`
-    /// order; returns the name generation they are of. Read on a pooled reader
-    /// ([`crate::engine::Engine::read`]), whose read transaction makes it one moment's state.
+    /// every entity that has names, each followed by its names in their order; then every
+    /// (entity, list) of a listing. Returns the name generation they are of. Read on a pooled
+    /// reader ([`crate::engine::Engine::read`]), whose read transaction makes it one moment's
+    /// state.
     pub fn search_rows(
         &self,
         mut entity: impl FnMut(EntityRow<'_>),
@@ -62,35 +69,32 @@ impl Store {
     ) -> Result<i64> {
         let generation = self.names_generation()?;
         let mut stmt = self.conn.prepare(
-            "SELECT eid, id, name, schema, countries FROM entities
-             WHERE eid IN (SELECT entity_eid FROM search_names) ORDER BY eid",
+            "SELECT e.eid, e.id, e.name, e.schema, e.countries, n.names
+             FROM entity_names n JOIN entities e ON e.eid = n.entity_eid ORDER BY n.entity_eid",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
+            let eid = row.get(0)?;
             entity(EntityRow {
-                eid: row.get(0)?,
+                eid,
                 id: row.get_ref(1)?.as_str()?,
                 name: row.get_ref(2)?.as_str()?,
                 schema: parse_column(row, 3, "schema")?,
                 countries: json_column(row, 4)?,
             });
+            for PackedName(is_alias, text, norm) in unpack(row.get_ref(5)?.as_str()?)? {
+                name(NameRow {
+                    eid,
+                    is_alias: is_alias != 0,
+                    name: &text,
+                    norm: &norm,
+                });
+            }
         }
         let mut stmt = self.conn.prepare("SELECT entity_eid, list FROM listings")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             listing(row.get(0)?, row.get_ref(1)?.as_str()?);
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT entity_eid, is_alias, name, norm FROM search_names ORDER BY nid")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            name(NameRow {
-                eid: row.get(0)?,
-                is_alias: row.get(1)?,
-                name: row.get_ref(2)?.as_str()?,
-                norm: row.get_ref(3)?.as_str()?,
-            });
         }
         Ok(generation)
     }
@@ -99,24 +103,21 @@ impl Store {
     /// indexed name: what an in-memory name index is built from.
     pub fn scan_names(&self, mut f: impl FnMut(&str, Vec<String>, &str, &str, bool)) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT e.id, e.countries, n.name, n.norm, n.is_alias
-             FROM search_names n JOIN entities e ON e.eid = n.entity_eid ORDER BY n.nid",
+            "SELECT e.id, e.countries, n.names
+             FROM entity_names n JOIN entities e ON e.eid = n.entity_eid ORDER BY n.entity_eid",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let countries: Vec<String> = json_column(row, 1)?;
-            f(
-                row.get_ref(0)?.as_str()?,
-                countries,
-                row.get_ref(2)?.as_str()?,
-                row.get_ref(3)?.as_str()?,
-                row.get(4)?,
-            );
+            let id = row.get_ref(0)?.as_str()?;
+            for PackedName(is_alias, text, norm) in unpack(row.get_ref(2)?.as_str()?)? {
+                f(id, countries.clone(), &text, &norm, is_alias != 0);
+            }
         }
         Ok(())
     }
 
-    /// Writes the name rows afresh when they were normalised by other rules (or never, as
+    /// Writes the names' rows afresh when they were normalised by other rules (or never, as
     /// after migrating an older database). One transaction.
     pub(super) fn ensure_search_index(&mut self) -> Result<()> {
         let built: i64 = self
@@ -126,7 +127,7 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM search_names", [])?;
+        tx.execute("DELETE FROM entity_names", [])?;
         {
             let mut stmt = tx.prepare("SELECT eid, name, aliases, properties FROM entities ORDER BY eid")?;
             let mut rows = stmt.query([])?;
@@ -147,7 +148,7 @@ impl Store {
 }
 
 /// Replaces the names of the entities a batch changed and moves the name generation when the
-/// batch wrote any names (`wrote_new`: names of new entities, from [`add_names`]), inside the
+/// batch wrote any names (`wrote_new`: names of new entities, from [`insert_names`]), inside the
 /// batch's transaction. The search index is built in memory from these rows
 /// ([`crate::search::SearchIndex`]): the generation tells it that it must be built again.
 pub(super) fn index_batch(tx: &Transaction<'_>, wrote_new: bool, changed: &[(i64, &Entity)]) -> Result<()> {
@@ -155,7 +156,7 @@ pub(super) fn index_batch(tx: &Transaction<'_>, wrote_new: bool, changed: &[(i64
         let ids = serde_json::to_string(&changed.iter().map(|(eid, _)| eid).collect::<Vec<_>>())
             .expect("ids serialise");
         tx.execute(
-            "DELETE FROM search_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
+            "DELETE FROM entity_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
             [&ids],
         )?;
         for (eid, entity) in changed {
@@ -168,21 +169,22 @@ pub(super) fn index_batch(tx: &Transaction<'_>, wrote_new: bool, changed: &[(i64
     Ok(())
 }
 
-/// Writes the `search_names` rows of a new entity: its name, aliases, weak aliases and former
+/// Writes the `entity_names` row of an entity: its name, aliases, weak aliases and former
 /// names, each normalised form once. Returns whether it wrote any.
 pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<bool> {
-    insert_names(tx, eid, &names_of(entity))
+    insert_names(tx, eid, packed_names(entity).as_deref())
 }
 
-/// A name of an entity as `search_names` holds it: whether it is an alias, the text as given,
-/// its normalised form.
-pub(super) type SearchName<'a> = (bool, &'a str, String);
+/// A name of an entity as `entity_names` holds it: whether it is an alias (0 or 1), the text
+/// as given, its normalised form. Borrowed from the row unless the JSON escapes a character.
+#[derive(Deserialize)]
+struct PackedName<'a>(u8, #[serde(borrow)] Cow<'a, str>, #[serde(borrow)] Cow<'a, str>);
 
-/// The names [`add_names`] writes for an entity, normalised (no database needed: the apply
-/// path computes them on another core while rows before them are written).
-pub(super) fn names_of(entity: &Entity) -> Vec<SearchName<'_>> {
-    let mut names: Vec<SearchName<'_>> = Vec::with_capacity(entity.aliases.len() + 1);
-    let all = std::iter::once((false, entity.name.as_str())).chain(entity.other_names().map(|a| (true, a)));
+/// The `entity_names` row of an entity, `None` when no name of it normalises to anything (no
+/// database needed: the apply path makes it on another core while rows before it are written).
+pub(super) fn packed_names(entity: &Entity) -> Option<String> {
+    let mut names: Vec<(u8, &str, String)> = Vec::with_capacity(entity.aliases.len() + 1);
+    let all = std::iter::once((0, entity.name.as_str())).chain(entity.other_names().map(|a| (1, a)));
     for (is_alias, text) in all {
         let norm = normalise(text);
         if norm.is_empty() || names.iter().any(|(_, _, seen)| *seen == norm) {
@@ -190,16 +192,19 @@ pub(super) fn names_of(entity: &Entity) -> Vec<SearchName<'_>> {
         }
         names.push((is_alias, text, norm));
     }
-    names
+    (!names.is_empty()).then(|| serde_json::to_string(&names).expect("names serialise"))
 }
 
-/// Writes the `search_names` rows of an entity from [`names_of`]. Returns whether it wrote any.
-pub(super) fn insert_names(tx: &Transaction<'_>, eid: i64, names: &[SearchName<'_>]) -> Result<bool> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO search_names (entity_eid, is_alias, name, norm) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (is_alias, text, norm) in names {
-        insert.execute(params![eid, is_alias, text, norm])?;
-    }
-    Ok(!names.is_empty())
+fn unpack(text: &str) -> Result<Vec<PackedName<'_>>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("entity_names: {e}")))
+}
+
+/// Writes an entity's `entity_names` row from [`packed_names`]. Returns whether it wrote one.
+pub(super) fn insert_names(tx: &Transaction<'_>, eid: i64, names: Option<&str>) -> Result<bool> {
+    let Some(names) = names else {
+        return Ok(false);
+    };
+    tx.prepare_cached("INSERT INTO entity_names (entity_eid, names) VALUES (?1, ?2)")?
+        .execute(params![eid, names])?;
+    Ok(true)
 }
