@@ -1085,7 +1085,8 @@ fn apply_in(
     // Ids are the batch's own: hashbrown's fast hasher, not SipHash (a lookup per relation and listing).
     let mut eids: hashbrown::HashMap<&str, i64> = hashbrown::HashMap::with_capacity(batch.entities.len());
     let mut wrote_names = false;
-    let mut changed_entities: Vec<(i64, &Entity)> = Vec::new();
+    // Entities this batch changed, with their `entity_names` rows as made beside the writes.
+    let mut changed_entities: Vec<(i64, &Entity, Option<String>)> = Vec::new();
     // The rows' JSON columns and normalised names are made on a second core, a chunk ahead of
     // the writes: on two cores the import's SQLite work no longer waits for them.
     // Then, while the writer ends the entities, the same core makes the natural keys of the
@@ -1135,7 +1136,7 @@ fn apply_in(
                 Some(eid) => {
                     let changed = update_entity.execute(values)? as u64;
                     if changed > 0 {
-                        changed_entities.push((eid, e));
+                        changed_entities.push((eid, e, columns.names));
                     }
                     report.entities_changed += changed;
                     eid
@@ -1157,7 +1158,7 @@ fn apply_in(
     search::index_batch(tx, wrote_names, &changed_entities)?;
     if recorder.on {
         // The batch's last word on an entity is what it now holds.
-        let now: HashMap<i64, &Entity> = changed_entities.iter().copied().collect();
+        let now: HashMap<i64, &Entity> = changed_entities.iter().map(|(eid, e, _)| (*eid, *e)).collect();
         for (eid, name, aliases, identifiers) in releases::entity_updates(tx)? {
             if let Some(e) = now.get(&eid) {
                 record_entity_change(recorder, eid, e, name, &aliases, &identifiers)?;

@@ -147,20 +147,25 @@ impl Store {
     }
 }
 
-/// Replaces the names of the entities a batch changed and moves the name generation when the
-/// batch wrote any names (`wrote_new`: names of new entities, from [`insert_names`]), inside the
+/// Replaces the names of the entities a batch changed (each with its row from
+/// [`packed_names`], made once beside the writes) and moves the name generation when the batch
+/// wrote any names (`wrote_new`: names of new entities, from [`insert_names`]), inside the
 /// batch's transaction. The search index is built in memory from these rows
 /// ([`crate::search::SearchIndex`]): the generation tells it that it must be built again.
-pub(super) fn index_batch(tx: &Transaction<'_>, wrote_new: bool, changed: &[(i64, &Entity)]) -> Result<()> {
+pub(super) fn index_batch(
+    tx: &Transaction<'_>,
+    wrote_new: bool,
+    changed: &[(i64, &Entity, Option<String>)],
+) -> Result<()> {
     if !changed.is_empty() {
-        let ids = serde_json::to_string(&changed.iter().map(|(eid, _)| eid).collect::<Vec<_>>())
+        let ids = serde_json::to_string(&changed.iter().map(|(eid, _, _)| eid).collect::<Vec<_>>())
             .expect("ids serialise");
         tx.execute(
             "DELETE FROM entity_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
             [&ids],
         )?;
-        for (eid, entity) in changed {
-            add_names(tx, *eid, entity)?;
+        for (eid, _, names) in changed {
+            insert_names(tx, *eid, names.as_deref())?;
         }
     }
     if wrote_new || !changed.is_empty() {
