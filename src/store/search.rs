@@ -213,3 +213,43 @@ pub(super) fn insert_names(tx: &Transaction<'_>, eid: i64, names: Option<&str>) 
         .execute(params![eid, names])?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row holds each distinct normalised name once, the entity's own name first, and reads
+    /// back as written: quotes, backslashes and control characters (escaped in the JSON) too.
+    #[test]
+    fn an_entitys_names_row_reads_back_as_written() {
+        let mut entity = Entity::new("x", Schema::Company, "The \"Quoted\" Trading Co\\Ltd", "d");
+        entity.aliases = vec![
+            "THE \"QUOTED\" TRADING CO\\LTD".into(), // normalises as the name: left out
+            "Ёлка\tМеталл".into(),
+            "...".into(), // normalises to nothing: left out
+            "海康威视".into(),
+        ];
+        let row = packed_names(&entity).expect("names to search by");
+        let names: Vec<(bool, String, String)> = unpack(&row)
+            .unwrap()
+            .into_iter()
+            .map(|PackedName(is_alias, name, norm)| (is_alias != 0, name.into_owned(), norm.into_owned()))
+            .collect();
+        let expected: Vec<(bool, String, String)> = [
+            (false, entity.name.as_str()),
+            (true, "Ёлка\tМеталл"),
+            (true, "海康威视"),
+        ]
+        .into_iter()
+        .map(|(is_alias, name)| (is_alias, name.to_string(), normalise(name)))
+        .collect();
+        assert_eq!(names, expected);
+
+        let nameless = Entity::new("y", Schema::Company, "...", "d");
+        assert_eq!(packed_names(&nameless), None);
+        assert!(
+            unpack("[[0,\"cut").is_err(),
+            "a damaged row is an error, not a panic"
+        );
+    }
+}
