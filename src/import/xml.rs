@@ -201,6 +201,10 @@ pub fn read_records(
                     .into());
                 }
                 let attributes = |into: &mut Vec<(String, String)>| -> Result<(), InputError> {
+                    // Most elements have none: not even an iterator is made for them.
+                    if start.attributes_raw().trim_ascii().is_empty() {
+                        return Ok(());
+                    }
                     for attribute in start.attributes() {
                         let attribute = attribute.map_err(|e| {
                             error_at(before, "xml", format!("bad attribute in <{name}>: {e}"))
@@ -265,11 +269,14 @@ pub fn read_records(
             Event::Text(text) => {
                 // Indentation between elements is layout: only text with content is kept.
                 if let Some(current) = open.last_mut() {
+                    // Indentation is ASCII: told apart by its bytes, before its line ends are
+                    // normalised or `trim` looks at chars (half the events of a list).
+                    let indentation = text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+                    if indentation && current.text.is_empty() {
+                        continue;
+                    }
                     let content = text.xml10_content();
-                    // Indentation is ASCII: told apart by its bytes before `trim` looks at chars.
-                    let layout = content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                        || content.trim().is_empty();
-                    if !layout || !current.text.is_empty() {
+                    if !(indentation || content.trim().is_empty()) || !current.text.is_empty() {
                         current.text.push_str(&content);
                     }
                 }
@@ -404,6 +411,25 @@ mod tests {
             .filter_map(|a| a.text_of("n"))
             .collect();
         assert_eq!(akas, ["B", "C"]);
+    }
+
+    /// Indentation between elements is dropped; white space that is part of a value (around
+    /// a reference, a line break inside the text) is kept, line ends normalised; an element
+    /// with white space after its name but no attribute has none.
+    #[test]
+    fn indentation_is_layout_and_the_rest_of_the_text_is_kept() {
+        let xml = "<list>\r\n  <entry >\r\n    <n>  A &amp; B </n>\r\n    <c>one\r\ntwo</c>\r\n    \
+                   <r>&amp; <x/> tail</r>\r\n    <e a = \"1\" />\r\n  </entry>\r\n</list>\r\n";
+        let (_, records) = records_of(xml, &["entry"]).unwrap();
+        let entry = &records[0];
+        assert_eq!(entry.text, "");
+        assert!(entry.attributes.is_empty());
+        assert_eq!(entry.child("n").unwrap().text, "  A & B ");
+        assert_eq!(entry.child("c").unwrap().text, "one\ntwo");
+        // Text after the first character data is kept whole, white space included.
+        assert_eq!(entry.child("r").unwrap().text, "&  tail");
+        assert_eq!(entry.child("e").unwrap().attribute("a"), Some("1"));
+        assert_eq!(entry.child("e").unwrap().line, 7);
     }
 
     #[test]
