@@ -242,6 +242,26 @@ fn the_index_follows_imports() {
     assert_eq!(first_ids(&engine, "quillfeather beta", 1), vec!["twice-co"]);
     assert!(first_ids(&engine, "quillfeather alpha", 5).is_empty());
     assert_trigram_counts_match_the_names(&engine);
+
+    // An entity held already and changed by three records of one batch: its last names.
+    let thrice = Batch {
+        entities: vec![
+            twice("Quillfeather Gamma Trading", 4),
+            twice("Quillfeather Delta Trading", 5),
+            twice("Quillfeather Epsilon Trading", 6),
+        ],
+        ..batch
+    };
+    let record = ImportRecord {
+        checksum: "thrice".into(),
+        ..record
+    };
+    engine.apply(&thrice, &record).unwrap();
+    assert_eq!(first_ids(&engine, "quillfeather epsilon", 1), vec!["twice-co"]);
+    for gone in ["quillfeather beta", "quillfeather gamma", "quillfeather delta"] {
+        assert!(first_ids(&engine, gone, 5).is_empty(), "{gone}");
+    }
+    assert_trigram_counts_match_the_names(&engine);
 }
 
 #[test]

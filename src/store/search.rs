@@ -164,8 +164,12 @@ pub(super) fn index_batch(
             "DELETE FROM entity_names WHERE entity_eid IN (SELECT value FROM json_each(?1))",
             [&ids],
         )?;
-        for (eid, _, names) in changed {
-            insert_names(tx, *eid, names.as_deref())?;
+        // An entity the batch changed twice (its id on two records) gets its last names.
+        let mut written = hashbrown::HashSet::with_capacity(changed.len());
+        for (eid, _, names) in changed.iter().rev() {
+            if written.insert(*eid) {
+                insert_names(tx, *eid, names.as_deref())?;
+            }
         }
     }
     if wrote_new || !changed.is_empty() {
