@@ -298,6 +298,31 @@ fn damage_is_refused_naming_file_line_and_field() {
         );
     }
 
+    // Cut short, as by a download that stopped: between two entries (the 17th closed), and
+    // inside one. Refused, not read as a release of 17 entries that ended the other 860.
+    let seventeenth = text.match_indices("</INDIVIDUAL>").nth(16).unwrap().0 + "</INDIVIDUAL>\n".len();
+    let between = &text[..seventeenth];
+    assert_eq!(
+        refused(between.to_string()),
+        format!(
+            "{}: CONSOLIDATED_LIST: the file ends inside <CONSOLIDATED_LIST> of line 2: is it cut short?",
+            between.matches('\n').count() + 1
+        )
+    );
+    let first_name = seventeenth + text[seventeenth..].find("</FIRST_NAME>").unwrap() + "</FIRST_NAME>".len();
+    let inside = &text[..first_name];
+    assert_eq!(
+        refused(inside.to_string()),
+        format!(
+            "{}: INDIVIDUAL: the file ends inside <INDIVIDUAL> of line {}: is it cut short?",
+            inside.matches('\n').count() + 1,
+            inside[..inside.rfind("<INDIVIDUAL>").unwrap()]
+                .matches('\n')
+                .count()
+                + 1
+        )
+    );
+
     // Not well-formed: an element closed by another name.
     let closing = "</SECOND_NAME>";
     let line = line_of(&text, closing);

@@ -312,7 +312,24 @@ pub fn read_records(
                     }
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                // A file cut short (a download that stopped) ends inside its elements: refused,
+                // not read as a release that dropped the records it lost.
+                let unclosed = match (open.last(), &top) {
+                    (Some(element), _) => Some((element.name.clone(), element.line)),
+                    (None, Some(root)) if depth > 0 => Some((root.name.clone(), root.line)),
+                    _ => None,
+                };
+                if let Some((name, line)) = unclosed {
+                    return Err(error_at(
+                        bytes.len() as u64,
+                        &name,
+                        format!("the file ends inside <{name}> of line {line}: is it cut short?"),
+                    )
+                    .into());
+                }
+                break;
+            }
             _ => {}
         }
     }
@@ -430,6 +447,28 @@ mod tests {
         assert_eq!(entry.child("r").unwrap().text, "&  tail");
         assert_eq!(entry.child("e").unwrap().attribute("a"), Some("1"));
         assert_eq!(entry.child("e").unwrap().line, 7);
+    }
+
+    /// A file that ends before its elements close (a download cut short) is refused, naming
+    /// the innermost element still open and the line the file ends on.
+    #[test]
+    fn a_file_cut_short_is_refused() {
+        let inside = records_of("<list>\n  <entry>\n    <name>A", &["entry"]).unwrap_err();
+        assert!(
+            inside
+                .to_string()
+                .ends_with(":3: name: the file ends inside <name> of line 3: is it cut short?"),
+            "{inside}"
+        );
+        let between = records_of("<list>\n  <entry/>\n  <entry/>\n", &["entry"]).unwrap_err();
+        assert!(
+            between
+                .to_string()
+                .ends_with(":4: list: the file ends inside <list> of line 1: is it cut short?"),
+            "{between}"
+        );
+        let (_, whole) = records_of("<list>\n  <entry/>\n</list>", &["entry"]).unwrap();
+        assert_eq!(whole.len(), 1);
     }
 
     #[test]

@@ -180,7 +180,7 @@ pub(super) fn index_batch(
 
 /// Writes the `entity_names` row of an entity: its name, aliases, weak aliases and former
 /// names, each normalised form once. Returns whether it wrote any.
-pub(super) fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<bool> {
+fn add_names(tx: &Transaction<'_>, eid: i64, entity: &Entity) -> Result<bool> {
     insert_names(tx, eid, packed_names(entity).as_deref())
 }
 
