@@ -18,7 +18,9 @@ use crate::model::{Batch, Date, InputError};
 use crate::store::{ImportRecord, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The formats `ownergraph import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -154,10 +156,14 @@ pub fn read_with_progress(
 ) -> Result<Prepared, ImportError> {
     // A format that reads the one file `path` has it hashed on the other core meanwhile (a
     // CSV directory's or OFAC CSV set's files are known once they are read).
+    // A read that fails stops the hashing, so that its error is not kept waiting for the
+    // rest of a large file to be hashed (about 1 s per GB).
     let hashed_beside = !matches!(format, Format::Csv | Format::OfacCsv);
+    let failed = AtomicBool::new(false);
     let (read, beside) = std::thread::scope(|scope| {
-        let beside = hashed_beside.then(|| scope.spawn(|| checksum(&[path.to_path_buf()])));
+        let beside = hashed_beside.then(|| scope.spawn(|| checksum_unless(&[path.to_path_buf()], &failed)));
         let read = read_format(format, path, progress);
+        failed.store(read.is_err(), Ordering::Relaxed);
         (
             read,
             beside.map(|hashing| hashing.join().expect("hashing does not panic")),
@@ -187,7 +193,7 @@ pub fn read_with_progress(
         format: format.as_str().to_string(),
         path: path.display().to_string(),
         checksum: match beside {
-            Some(beside) => beside?,
+            Some(beside) => beside?.expect("hashing stops only when the read failed"),
             None => checksum(&files)?,
         },
     };
@@ -231,18 +237,36 @@ fn read_format(format: Format, path: &Path, progress: &dyn Fn(u64)) -> Result<Re
 
 /// SHA-256 over the files' names and bytes, hex-encoded.
 pub fn checksum(files: &[PathBuf]) -> Result<String, ImportError> {
+    Ok(checksum_unless(files, &AtomicBool::new(false))?.expect("never stopped"))
+}
+
+/// [`checksum`], given up (`None`) as soon as `stop` is set.
+fn checksum_unless(files: &[PathBuf], stop: &AtomicBool) -> Result<Option<String>, ImportError> {
     let mut hasher = Sha256::new();
+    // Streamed: a release file may be larger than is comfortable to hold twice.
+    let mut chunk = vec![0u8; 1 << 16];
     for file in files {
-        // Streamed: a release file may be larger than is comfortable to hold twice.
         let len = std::fs::metadata(file)
             .map_err(|e| ImportError::io(file, e))?
             .len();
         hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
         hasher.update(len.to_le_bytes());
         let mut handle = std::fs::File::open(file).map_err(|e| ImportError::io(file, e))?;
-        std::io::copy(&mut handle, &mut hasher).map_err(|e| ImportError::io(file, e))?;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            match handle.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ImportError::io(file, e)),
+            }
+        }
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(Some(
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    ))
 }
 
 /// `bytes` as text, or an error naming the line (counted from `first_line`) of the first byte
@@ -410,6 +434,31 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// Hashing beside a read gives up once the read has failed, and otherwise hashes the
+    /// file's name, length and bytes (a change to any of them changes the checksum).
+    #[test]
+    fn hashing_stops_when_told_and_covers_name_length_and_bytes() {
+        use std::sync::atomic::AtomicBool;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list.xml");
+        // Several chunks of the hashing buffer.
+        std::fs::write(&path, "x".repeat(200_000)).unwrap();
+        let files = [path.clone()];
+        assert!(super::checksum_unless(&files, &AtomicBool::new(true))
+            .unwrap()
+            .is_none());
+        let whole = super::checksum_unless(&files, &AtomicBool::new(false))
+            .unwrap()
+            .unwrap();
+        assert_eq!(whole, super::checksum(&files).unwrap());
+        assert_eq!(whole.len(), 64);
+        std::fs::write(&path, "x".repeat(199_999) + "y").unwrap();
+        assert_ne!(super::checksum(&files).unwrap(), whole);
+        let renamed = dir.path().join("list2.xml");
+        std::fs::write(&renamed, "x".repeat(200_000)).unwrap();
+        assert_ne!(super::checksum(&[renamed]).unwrap(), whole);
     }
 
     #[test]
