@@ -394,12 +394,18 @@ pub fn run(cli: Cli) -> Result<()> {
             dry_run,
             paths,
         } => {
+            // A database this command creates and then imports nothing into (its first file
+            // refused, or a dry run) is removed again: left empty, `serve` would open it instead
+            // of building the bundled data.
+            let created = !db.exists();
             // The store alone: an import needs no graph in memory (`serve` loads its own).
             let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let release = (!partial).then_some(as_of);
             let mut changed: Vec<String> = Vec::new();
+            let mut committed = false;
+            let mut imported = Ok(());
             for path in &paths {
-                let (report, dataset) = import_one(
+                match import_one(
                     &mut store,
                     format,
                     path,
@@ -407,11 +413,25 @@ pub fn run(cli: Cli) -> Result<()> {
                     release,
                     dry_run,
                     true,
-                )?;
-                if !dry_run && !report.is_unchanged() && !changed.contains(&dataset) {
-                    changed.push(dataset);
+                ) {
+                    Ok((report, dataset)) => {
+                        committed |= !dry_run;
+                        if !dry_run && !report.is_unchanged() && !changed.contains(&dataset) {
+                            changed.push(dataset);
+                        }
+                    }
+                    Err(e) => {
+                        imported = Err(e);
+                        break;
+                    }
                 }
             }
+            if created && !committed {
+                drop(store);
+                remove_database(&db);
+                return imported;
+            }
+            imported?;
             // What changed is cross-referenced against every other dataset at once.
             for dataset in &changed {
                 let started = Instant::now();
@@ -1152,13 +1172,16 @@ pub fn build_from(db: &Path, dir: &Path) -> Result<Engine> {
         // The graph is loaded once, when every dataset is in.
         Ok(Engine::open(db)?)
     };
-    build().inspect_err(|_| {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut name = db.as_os_str().to_owned();
-            name.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(name));
-        }
-    })
+    build().inspect_err(|_| remove_database(db))
+}
+
+/// Removes a database file with its WAL and shared-memory files, as far as they exist.
+fn remove_database(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
 }
 
 fn progress(message: String) -> ProgressBar {

@@ -457,3 +457,64 @@ fn the_command_line_says_what_it_read_and_how_long_each_half_took() {
         read + applied
     );
 }
+
+/// A database that `import` creates and then imports nothing into (its first file refused, or
+/// a dry run) is removed again: left empty, `serve` would open it instead of building the
+/// bundled data. One that holds an import, from before or from an earlier file of the same
+/// command, is kept.
+#[test]
+fn a_database_made_for_an_import_that_applied_nothing_is_not_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let sema = lists::shared("ca-sema-2025/sema.xml");
+    let import = |db: &Path, extra: &[&str], files: &[&Path]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ownergraph"))
+            .args(["import", "--db"])
+            .arg(db)
+            .args(["--format", "un-xml"])
+            .args(extra)
+            .args(files)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let files_of = |db: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(db.file_name().unwrap().to_str().unwrap()))
+            .collect();
+        names.sort();
+        names
+    };
+    let entities = |db: &Path| {
+        ownergraph::store::Store::open(db)
+            .unwrap()
+            .stats()
+            .unwrap()
+            .entities
+    };
+
+    let refused = dir.path().join("refused.db");
+    let (ok, stderr) = import(&refused, &[], &[&sema]);
+    assert!(!ok && stderr.contains("has <CONSOLIDATED_LIST>"), "{stderr}");
+    assert_eq!(files_of(&refused), Vec::<String>::new());
+
+    let dry = dir.path().join("dry.db");
+    let (ok, stderr) = import(&dry, &["--dry-run"], &[&un_file()]);
+    assert!(ok && stderr.contains("877 entities"), "{stderr}");
+    assert_eq!(files_of(&dry), Vec::<String>::new());
+
+    // The first file is applied, the second refused: the first stays.
+    let half = dir.path().join("half.db");
+    let (ok, stderr) = import(&half, &[], &[&un_file(), &sema]);
+    assert!(!ok && stderr.contains("has <CONSOLIDATED_LIST>"), "{stderr}");
+    assert_eq!(entities(&half), 877);
+
+    // A database that held something before keeps it when a later import is refused.
+    let (ok, stderr) = import(&half, &[], &[&sema]);
+    assert!(!ok, "{stderr}");
+    assert_eq!(entities(&half), 877);
+}
