@@ -222,6 +222,11 @@ pub fn identifier_cell(identifier: &Identifier) -> String {
 }
 
 /// Reads a CSV directory. The dataset is named after the directory.
+/// The files of a CSV directory, in the order of its checksum.
+pub fn files(dir: &Path) -> [PathBuf; 3] {
+    ["entities.csv", "relations.csv", "listings.csv"].map(|name| dir.join(name))
+}
+
 pub fn read(dir: &Path) -> Result<(Batch, Vec<PathBuf>), ImportError> {
     if !dir.is_dir() {
         return Err(ImportError::io(
@@ -241,9 +246,7 @@ pub fn read(dir: &Path) -> Result<(Batch, Vec<PathBuf>), ImportError> {
         dataset: dataset.clone(),
         ..Batch::default()
     };
-    let entities_path = dir.join("entities.csv");
-    let relations_path = dir.join("relations.csv");
-    let listings_path = dir.join("listings.csv");
+    let [entities_path, relations_path, listings_path] = files(dir);
 
     let mut table = Table::open(
         &entities_path,

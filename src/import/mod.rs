@@ -154,20 +154,21 @@ pub fn read_with_progress(
     dataset: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> Result<Prepared, ImportError> {
-    // A format that reads the one file `path` has it hashed on the other core meanwhile (a
-    // CSV directory's or OFAC CSV set's files are known once they are read).
-    // A read that fails stops the hashing, so that its error is not kept waiting for the
-    // rest of a large file to be hashed (about 1 s per GB).
-    let hashed_beside = !matches!(format, Format::Csv | Format::OfacCsv);
+    // The files are hashed for the checksum on the other core while they are read. A read
+    // that fails stops the hashing, so that its error is not kept waiting for the rest of a
+    // large file to be hashed (about 1 s per GB).
+    let to_hash: Vec<PathBuf> = match format {
+        Format::Csv => csv_dir::files(path).to_vec(),
+        // A set that cannot be located is the read's error to report.
+        Format::OfacCsv => ofac_csv::files(path).unwrap_or_default(),
+        _ => vec![path.to_path_buf()],
+    };
     let failed = AtomicBool::new(false);
     let (read, beside) = std::thread::scope(|scope| {
-        let beside = hashed_beside.then(|| scope.spawn(|| checksum_unless(&[path.to_path_buf()], &failed)));
+        let beside = scope.spawn(|| checksum_unless(&to_hash, &failed));
         let read = read_format(format, path, progress);
         failed.store(read.is_err(), Ordering::Relaxed);
-        (
-            read,
-            beside.map(|hashing| hashing.join().expect("hashing does not panic")),
-        )
+        (read, beside.join().expect("hashing does not panic"))
     });
     let Read {
         mut batch,
@@ -192,9 +193,11 @@ pub fn read_with_progress(
         dataset: batch.dataset.clone(),
         format: format.as_str().to_string(),
         path: path.display().to_string(),
-        checksum: match beside {
-            Some(beside) => beside?.expect("hashing stops only when the read failed"),
-            None => checksum(&files)?,
+        // The files read are the ones hashed, unless the directory changed in between.
+        checksum: if files == to_hash {
+            beside?.expect("hashing stops only when the read failed")
+        } else {
+            checksum(&files)?
         },
     };
     Ok(Prepared {
@@ -432,6 +435,59 @@ mod tests {
                     Err(super::ImportError::Io { .. })
                 ),
                 "{name}"
+            );
+        }
+    }
+
+    /// A CSV directory and OFAC's CSV set are hashed beside their read too: the checksum is
+    /// the one of the files read, whether the set is given as its directory or its sdn.csv.
+    #[test]
+    fn the_files_of_a_set_hashed_beside_its_read_have_their_checksum() {
+        let csv = tempfile::tempdir().unwrap();
+        std::fs::write(
+            csv.path().join("entities.csv"),
+            "id,name,kind\nc1,ACME,Company\n",
+        )
+        .unwrap();
+        std::fs::write(csv.path().join("relations.csv"), "source,target,kind\n").unwrap();
+        std::fs::write(csv.path().join("listings.csv"), "entity,list,authority\n").unwrap();
+        let ofac = tempfile::tempdir().unwrap();
+        std::fs::write(
+            ofac.path().join("sdn.csv"),
+            "10,\"BANK ONE\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n",
+        )
+        .unwrap();
+        std::fs::write(
+            ofac.path().join("add.csv"),
+            "10,1,-0- ,\"Havana\",\"Cuba\",-0- \n",
+        )
+        .unwrap();
+        std::fs::write(ofac.path().join("alt.csv"), "10,1,\"aka\",\"B1\",-0- \n").unwrap();
+        let ofac_files = ["sdn.csv", "add.csv", "alt.csv"].map(|f| ofac.path().join(f));
+        for (format, path, files) in [
+            (
+                super::Format::Csv,
+                csv.path().to_path_buf(),
+                super::csv_dir::files(csv.path()).to_vec(),
+            ),
+            (
+                super::Format::OfacCsv,
+                ofac.path().to_path_buf(),
+                ofac_files.to_vec(),
+            ),
+            (
+                super::Format::OfacCsv,
+                ofac.path().join("sdn.csv"),
+                ofac_files.to_vec(),
+            ),
+        ] {
+            let prepared = super::read(format, &path, None).unwrap();
+            assert_eq!(prepared.batch.entities.len(), 1, "{}", path.display());
+            assert_eq!(
+                prepared.record.checksum,
+                super::checksum(&files).unwrap(),
+                "{}",
+                path.display()
             );
         }
     }
