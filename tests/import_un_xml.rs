@@ -109,8 +109,35 @@ fn the_whole_list_reads_with_counts_that_match_the_file() {
         let document = &d[..d.find("</INDIVIDUAL_DOCUMENT>").unwrap()];
         document.contains("<NUMBER>")
     });
+    // And the SWIFT/BIC codes and IMO numbers the comments give, as the file writes them.
+    let in_comments = [
+        "SWIFT: ",
+        "SWIFT/BIC: ",
+        "IMO number: ",
+        "IMO Number: ",
+        "(IMO) Number: ",
+        "Company Number IMO ",
+    ]
+    .iter()
+    .map(|written| text.matches(written).count())
+    .sum::<usize>();
+    assert_eq!(in_comments, 5 + 16);
     let identifiers: usize = batch.entities.iter().map(|(_, e)| e.identifiers.len()).sum();
-    assert_eq!(identifiers, individuals + entities + numbered.count());
+    assert_eq!(
+        identifiers,
+        individuals + entities + numbered.count() + in_comments
+    );
+    let identifier = |id: &str, scheme: &str| -> Vec<String> {
+        let (_, e) = batch.entities.iter().find(|(_, e)| e.id == id).unwrap();
+        e.identifiers
+            .iter()
+            .filter(|i| i.scheme == scheme)
+            .map(|i| i.value.clone())
+            .collect()
+    };
+    assert_eq!(identifier("un-KPe.023", "SWIFT/BIC"), ["DCBKKPPY"]);
+    assert_eq!(identifier("un-KPe.056", "IMO"), ["5571322"]);
+    assert_eq!(identifier("un-KPe.020", "IMO"), ["1790183"]);
     let references = batch
         .entities
         .iter()

@@ -20,7 +20,10 @@
 //!   ISSUING_COUNTRY or COUNTRY_OF_ISSUE), their other details in notes; documents without a
 //!   number in notes;
 //! - TITLE, DESIGNATION, GENDER, NATIONALITY → `title`, `position`, `gender`, `nationality`
-//!   (and `countries`); COMMENTS1, DATAID/VERSIONNUM and LAST_DAY_UPDATED → notes.
+//!   (and `countries`); COMMENTS1, DATAID/VERSIONNUM and LAST_DAY_UPDATED → notes;
+//! - SWIFT/BIC codes and IMO numbers the UN writes into COMMENTS1 ("SWIFT/BIC: KDBKKPPY",
+//!   "IMO number: 5571322") → identifiers too (schemes "SWIFT/BIC" and "IMO"), the keys other
+//!   lists give the same parties under.
 //!
 //! LIST_TYPE (always "UN List"), SORT_KEY and SORT_KEY_LAST_MOD are dropped. Any other element
 //! is kept in notes and counted in the import's `skipped`. Empty elements (`<COUNTRY/>`) are
@@ -423,6 +426,58 @@ impl Reader<'_> {
     }
 }
 
+/// The SWIFT/BIC codes and IMO numbers a comment gives: "SWIFT: DCBKKPPY", "SWIFT/BIC:
+/// KDBKKPPY", "IMO number: 5571322", "(IMO) Number: 1790183", "Company Number IMO 5434358".
+/// Only the shapes these take (a BIC of 8 or 11 letters and digits, its first six letters; an
+/// IMO number of seven digits) count: "SIMON" or "IMON" is no IMO, and a number next to "IMO"
+/// in other words is not taken.
+fn comment_identifiers(comment: &str) -> Vec<Identifier> {
+    let found = |scheme: &str, value: &str| Identifier {
+        scheme: scheme.to_string(),
+        value: value.to_string(),
+        country: None,
+    };
+    let mut identifiers = Vec::new();
+    for (at, _) in comment.match_indices("SWIFT") {
+        let rest = &comment[at + "SWIFT".len()..];
+        let rest = rest.strip_prefix("/BIC").unwrap_or(rest);
+        let rest = rest.trim_start_matches([' ', ':']);
+        let code = &rest[..rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len())];
+        let bank_letters = code
+            .get(..6)
+            .is_some_and(|b| b.bytes().all(|c| c.is_ascii_uppercase()));
+        if matches!(code.len(), 8 | 11)
+            && bank_letters
+            && code.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            identifiers.push(found("SWIFT/BIC", code));
+        }
+    }
+    for (at, _) in comment.match_indices("IMO") {
+        let before = comment[..at].chars().next_back();
+        let rest = &comment[at + "IMO".len()..];
+        if before.is_some_and(char::is_alphanumeric) || rest.starts_with(char::is_alphanumeric) {
+            continue;
+        }
+        // Between "IMO" and the digits only ")", ":", spaces and the word "number".
+        let Some(digits_at) = rest.find(|c: char| c.is_ascii_digit()) else {
+            continue;
+        };
+        let between: String = rest[..digits_at]
+            .chars()
+            .filter(|c| !matches!(c, ' ' | ')' | ':'))
+            .collect();
+        let digits = &rest[digits_at..];
+        let digits = &digits[..digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len())];
+        if (between.is_empty() || between.eq_ignore_ascii_case("number")) && digits.len() == 7 {
+            identifiers.push(found("IMO", digits));
+        }
+    }
+    identifiers
+}
+
 /// One record → its entity and its listing.
 fn read_record(
     file: &Arc<str>,
@@ -532,6 +587,11 @@ fn read_record(
         )
     })?;
 
+    for identifier in comments.iter().flat_map(|c| comment_identifiers(c)) {
+        if !reader.entity.identifiers.contains(&identifier) {
+            reader.entity.identifiers.push(identifier);
+        }
+    }
     let mut notes: Vec<String> = comments.into_iter().collect();
     match (field(record, "DATAID"), field(record, "VERSIONNUM")) {
         (Some(id), Some(version)) => notes.push(format!("UN DATAID {id}, version {version}")),
@@ -627,6 +687,74 @@ mod tests {
         let read = read_text(&xml).unwrap();
         assert_eq!(read.published, "2025-04-19".parse().ok());
         read.batch.entities.into_iter().next().unwrap().1
+    }
+
+    #[test]
+    fn swift_codes_and_imo_numbers_in_comments_are_identifiers() {
+        let ids = |comment: &str| -> Vec<(String, String)> {
+            comment_identifiers(comment)
+                .into_iter()
+                .map(|i| (i.scheme, i.value))
+                .collect()
+        };
+        let pair = |s: &str, v: &str| (s.to_string(), v.to_string());
+        // As the 2025-04-19 list writes them.
+        assert_eq!(
+            ids("SWIFT: DCBKKPPY. Daedong Credit Bank has provided"),
+            [pair("SWIFT/BIC", "DCBKKPPY")]
+        );
+        assert_eq!(
+            ids("the DPRK economy. SWIFT/BIC: KUDBKPPY"),
+            [pair("SWIFT/BIC", "KUDBKPPY")]
+        );
+        assert_eq!(
+            ids("Corporation.  SWIFT/BIC: FTBDKPPY."),
+            [pair("SWIFT/BIC", "FTBDKPPY")]
+        );
+        assert_eq!(
+            ids("fuel in late December 2017. IMO number: 5571322."),
+            [pair("IMO", "5571322")]
+        );
+        assert_eq!(
+            ids("Organization (IMO) Number: 1790183."),
+            [pair("IMO", "1790183")]
+        );
+        assert_eq!(
+            ids("IMO Number: 5342883. The Chongchongang"),
+            [pair("IMO", "5342883")]
+        );
+        assert_eq!(
+            ids("operation. Company Number IMO 5434358."),
+            [pair("IMO", "5434358")]
+        );
+        assert_eq!(
+            ids("operations for oil. IMO number: 5676084"),
+            [pair("IMO", "5676084")]
+        );
+        assert_eq!(
+            ids("SWIFT: ILSIKPPYXXX; IMO number: 5988369"),
+            [pair("SWIFT/BIC", "ILSIKPPYXXX"), pair("IMO", "5988369")]
+        );
+        // Not these shapes: names, other words between, other lengths, lower case.
+        for comment in [
+            "Simon Gatwech Dual, IMON",
+            "SIMON 1234567",
+            "IMO regulations since 2017 5571322",
+            "IMO number: 557132",
+            "IMO number: 55713221",
+            "SWIFT: DCBK",
+            "SWIFT: dcbkkppy",
+            "SWIFT transfers of 12345678",
+            "SWIFT: 12BKKPPY",
+        ] {
+            assert_eq!(ids(comment), [], "{comment}");
+        }
+        // On the entity, once each, the comment kept whole in the notes.
+        let e = one("<COMMENTS1>SWIFT/BIC: KDBKKPPY. Again SWIFT/BIC: KDBKKPPY</COMMENTS1>");
+        let bic: Vec<_> = e.identifiers.iter().filter(|i| i.scheme == "SWIFT/BIC").collect();
+        assert_eq!(bic.len(), 1);
+        assert_eq!(bic[0].value, "KDBKKPPY");
+        assert!(e.notes.unwrap().starts_with("SWIFT/BIC: KDBKKPPY. Again"));
     }
 
     #[test]
