@@ -444,11 +444,7 @@ mod tests {
     #[test]
     fn the_files_of_a_set_hashed_beside_its_read_have_their_checksum() {
         let csv = tempfile::tempdir().unwrap();
-        std::fs::write(
-            csv.path().join("entities.csv"),
-            "id,name,kind\nc1,ACME,Company\n",
-        )
-        .unwrap();
+        std::fs::write(csv.path().join("entities.csv"), "id,name,kind\nc1,ACME,Company\n").unwrap();
         std::fs::write(csv.path().join("relations.csv"), "source,target,kind\n").unwrap();
         std::fs::write(csv.path().join("listings.csv"), "entity,list,authority\n").unwrap();
         let ofac = tempfile::tempdir().unwrap();

@@ -131,6 +131,16 @@ impl IdClass {
     }
 }
 
+/// Whether a value is written as an IMO number: "IMO" and its seven digits ("IMO 9187629",
+/// "IMO9187629").
+fn is_imo_number(value: &str) -> bool {
+    let Some(digits) = value.trim().strip_prefix("IMO") else {
+        return false;
+    };
+    let digits = digits.trim_start();
+    digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// An identifier reduced to what identity rests on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
@@ -286,7 +296,13 @@ impl Record {
             .identifiers
             .iter()
             .filter_map(|i| {
-                let class = IdClass::of_scheme(&i.scheme)?;
+                // OFAC writes IMO numbers under other schemes ("Company Number: IMO 5571322",
+                // "Identification Number: IMO 1790183"): the value says what it is.
+                let class = if is_imo_number(&i.value) {
+                    IdClass::Imo
+                } else {
+                    IdClass::of_scheme(&i.scheme)?
+                };
                 Key::new(
                     class,
                     &i.value,
@@ -398,6 +414,39 @@ mod tests {
                 "ocean maritime management"
             ]
         );
+    }
+
+    /// An IMO number written under another scheme (as OFAC writes a shipping company's) is an
+    /// IMO number, the same as one given as such (as the UN list's comments give it).
+    #[test]
+    fn an_imo_number_under_another_scheme_is_an_imo_number() {
+        let with = |scheme: &str, value: &str| {
+            let mut e = Entity::new("x", crate::model::Schema::LegalEntity, "KOREA SHIPPING CO", "d");
+            e.identifiers.push(crate::model::Identifier {
+                scheme: scheme.into(),
+                value: value.into(),
+                country: None,
+            });
+            Record::from_entity(&e).keys
+        };
+        let ofac = with("Company Number", "IMO 5571322");
+        let un = with("IMO", "5571322");
+        assert_eq!((ofac[0].class, ofac[0].value.as_str()), (IdClass::Imo, "5571322"));
+        assert!(ofac[0].same_as(&un[0]));
+        assert_eq!(
+            with("Identification Number", "IMO 1790183")[0].class,
+            IdClass::Imo
+        );
+        // Not an IMO number: other lengths, other words.
+        assert_eq!(
+            with("Company Number", "IMO 557132")[0].class,
+            IdClass::Registration
+        );
+        assert_eq!(
+            with("Registration Number", "IMOTEX 1234567")[0].class,
+            IdClass::Registration
+        );
+        assert!(with("Website", "IMO 5571322x").is_empty());
     }
 
     #[test]
