@@ -221,12 +221,12 @@ pub fn identifier_cell(identifier: &Identifier) -> String {
     }
 }
 
-/// Reads a CSV directory. The dataset is named after the directory.
 /// The files of a CSV directory, in the order of its checksum.
 pub fn files(dir: &Path) -> [PathBuf; 3] {
     ["entities.csv", "relations.csv", "listings.csv"].map(|name| dir.join(name))
 }
 
+/// Reads a CSV directory. The dataset is named after the directory.
 pub fn read(dir: &Path) -> Result<(Batch, Vec<PathBuf>), ImportError> {
     if !dir.is_dir() {
         return Err(ImportError::io(

@@ -269,13 +269,13 @@ fn read_comments(path: &Path, entries: &mut Entries, orphans: &mut Orphans) -> R
     })
 }
 
-/// Reads a set (its directory, or its `sdn.csv`) into a batch of the `ofac-sdn` dataset.
 /// The files of the set at `path` (its directory or its `sdn.csv`), in the order of its
 /// checksum.
 pub fn files(path: &Path) -> Result<Vec<PathBuf>, ImportError> {
     Ok(Set::locate(path)?.files())
 }
 
+/// Reads a set (its directory, or its `sdn.csv`) into a batch of the `ofac-sdn` dataset.
 pub fn read(path: &Path) -> Result<Read, ImportError> {
     let set = Set::locate(path)?;
     let mut entries = Entries::read(&set.sdn)?;
