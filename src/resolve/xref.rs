@@ -1,9 +1,11 @@
 //! Cross-referencing: for every record, the records of *other* datasets that may be the same
-//! party. Blocking by the screening's trigram name index over the normalised names, then each
-//! candidate pair scored in full ([`super::score`]).
+//! party. Blocking by the screening's trigram name index over the normalised names, and by the
+//! strong identifiers records share (whose names may not be alike: "FOREIGN TRADE BANK (FTB)"
+//! and "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA" by their SWIFT/BIC),
+//! then each candidate pair scored in full ([`super::score`]).
 
-use super::record::Record;
-use super::score::{score_with, similarity, NamePair, Scored};
+use super::record::{IdClass, Record};
+use super::score::{best_names, score_with, similarity, NamePair, Scored};
 use crate::screen::{IndexedName, NameIndex};
 use std::collections::HashMap;
 
@@ -29,8 +31,15 @@ const NAMES_PER_NAME: usize = 20;
 const COMMON_SHARE: usize = 100;
 /// Records scored in full per record: the best by name.
 const RECORDS_PER_RECORD: usize = 8;
-/// Below this name similarity a record is not worth scoring in full.
+/// Below this name similarity a record is not worth scoring in full (unless it shares a
+/// strong identifier).
 const MIN_NAME: f64 = 0.60;
+/// An identifier value held by more records than this is no block: a shared placeholder or a
+/// group's common number, not one party's.
+const MAX_SHARING_ONE_IDENTIFIER: usize = 20;
+
+/// The records on the right holding each identifier (class and compact value).
+type ByIdentifier<'a> = HashMap<(IdClass, &'a str), Vec<u32>>;
 
 /// The candidate pairs of `records` within `scope` scoring at least `min_score`, best first.
 /// With a `dataset`, `left` is always its record; otherwise the record with the smaller id.
@@ -56,6 +65,16 @@ pub fn xref(records: &[Record], scope: Scope<'_>, min_score: f64) -> Vec<Pair> {
     // Trigrams in more than one name in COMMON_SHARE are not read while others are.
     let common = (names.len() / COMMON_SHARE).max(200);
     let index = NameIndex::from_names(names, HashMap::new());
+    let mut by_identifier: ByIdentifier<'_> = HashMap::new();
+    for (i, record) in records.iter().enumerate().filter(|(_, r)| on_right(r)) {
+        for key in &record.keys {
+            let holders = by_identifier.entry((key.class, key.value.as_str())).or_default();
+            if holders.last() != Some(&(i as u32)) {
+                holders.push(i as u32);
+            }
+        }
+    }
+    by_identifier.retain(|_, holders| holders.len() <= MAX_SHARING_ONE_IDENTIFIER);
     let left: Vec<u32> = (0..records.len() as u32)
         .filter(|i| on_left(&records[*i as usize]))
         .collect();
@@ -65,10 +84,10 @@ pub fn xref(records: &[Record], scope: Scope<'_>, min_score: f64) -> Vec<Pair> {
         let handles: Vec<_> = left
             .chunks(chunk)
             .map(|part| {
-                let index = &index;
+                let (index, by_identifier) = (&index, &by_identifier);
                 scope.spawn(move || {
                     part.iter()
-                        .flat_map(|l| candidates_of(records, index, common, *l, min_score))
+                        .flat_map(|l| candidates_of(records, index, by_identifier, common, *l, min_score))
                         .collect::<Vec<Pair>>()
                 })
             })
@@ -111,6 +130,7 @@ pub fn xref(records: &[Record], scope: Scope<'_>, min_score: f64) -> Vec<Pair> {
 fn candidates_of(
     records: &[Record],
     index: &NameIndex,
+    by_identifier: &ByIdentifier<'_>,
     common: usize,
     left: u32,
     min_score: f64,
@@ -147,6 +167,16 @@ fn candidates_of(
     let mut ranked: Vec<(u32, NamePair)> = best.into_iter().filter(|(_, p)| p.score >= MIN_NAME).collect();
     ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
     ranked.truncate(RECORDS_PER_RECORD);
+    // Records sharing a strong identifier are scored whatever their names.
+    for key in &record.keys {
+        let holders = by_identifier.get(&(key.class, key.value.as_str()));
+        for &other in holders.into_iter().flatten() {
+            let theirs = &records[other as usize];
+            if other != left && theirs.dataset != record.dataset && !ranked.iter().any(|(o, _)| *o == other) {
+                ranked.push((other, best_names(record, theirs)));
+            }
+        }
+    }
     ranked
         .into_iter()
         .filter_map(|(other, names)| {
@@ -167,6 +197,68 @@ mod tests {
 
     fn record(id: &str, dataset: &str, name: &str) -> Record {
         Record::from_entity(&Entity::new(id, Schema::Company, name, dataset))
+    }
+
+    /// Records that share a strong identifier are paired even when their names are not alike;
+    /// they merge automatically only if their names are (a name is what a person reads).
+    #[test]
+    fn a_shared_identifier_pairs_records_whose_names_differ() {
+        let with_bic = |id: &str, dataset: &str, name: &str| {
+            let mut e = Entity::new(id, Schema::Company, name, dataset);
+            e.identifiers.push(crate::model::Identifier {
+                scheme: "SWIFT/BIC".into(),
+                value: "FTBDKPPY".into(),
+                country: None,
+            });
+            Record::from_entity(&e)
+        };
+        let records = vec![
+            with_bic("un-KPe.047", "un", "FOREIGN TRADE BANK (FTB)"),
+            with_bic(
+                "ofac-15603",
+                "ofac",
+                "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA",
+            ),
+            with_bic("un-other", "un", "MOOYOKBANK"),
+            record(
+                "ofac-plain",
+                "ofac",
+                "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA",
+            ),
+        ];
+        let pairs = xref(&records, Scope::default(), 0.7);
+        let ids: Vec<(&str, &str, super::super::score::Decision)> = pairs
+            .iter()
+            .map(|p| {
+                (
+                    records[p.left as usize].id.as_str(),
+                    records[p.right as usize].id.as_str(),
+                    p.scored.decision,
+                )
+            })
+            .collect();
+        // By the identifier (the names alone stay under 0.70), for review, not merged.
+        assert!(
+            ids.iter()
+                .any(|(l, r, d)| (*l, *r) == ("ofac-15603", "un-KPe.047")
+                    && *d != super::super::score::Decision::Auto),
+            "{ids:?}"
+        );
+        // The score still decides what is shown: an identifier alone (+0.40) with names that
+        // share nothing stays under 0.70, and is found from a lower minimum.
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        let low: Vec<(&str, &str)> = xref(&records, Scope::default(), 0.3)
+            .iter()
+            .map(|p| {
+                (
+                    records[p.left as usize].id.as_str(),
+                    records[p.right as usize].id.as_str(),
+                )
+            })
+            .collect();
+        assert!(low.contains(&("ofac-15603", "un-other")), "{low:?}");
+        // Without the identifier, names that share nothing are not even compared.
+        assert!(!low.contains(&("ofac-plain", "un-other")), "{low:?}");
     }
 
     #[test]
